@@ -1,0 +1,103 @@
+"""Finding the table in a grid of cells: header row, data rows, where they end.
+
+Shared by every adapter that reads a grid (CSV, spreadsheets). The header is
+the configured row, or else the row that holds most of the headings the
+configuration expects, or else the first row that looks like headings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+from datapack.adapters.base import ROW
+from datapack.tables.cells import is_blank, normalise_label
+
+
+def expected_headings(source: Any) -> set[str]:
+    """Normalised headings the configuration names for ``source`` (for header detection)."""
+    found: set[str] = set()
+    for value in getattr(source, "columns", {}).values():
+        for v in [value] if isinstance(value, str) else value:
+            if not v.startswith(("@", "path:")):
+                found.add(normalise_label(v))
+    for heading in getattr(source, "skip_rows", {}):
+        found.add(normalise_label(heading))
+    unpivot = getattr(source, "unpivot", None)
+    for heading in (getattr(unpivot, "columns", None) or []):
+        found.add(normalise_label(heading))
+    return found - {""}
+
+
+def _looks_like_header(row: Sequence[Any], width: int) -> bool:
+    cells = [c for c in row if not is_blank(c)]
+    if len(cells) < max(2, (width + 1) // 2):
+        return False
+    texts = [c for c in cells if isinstance(c, str)]
+    return len(texts) >= 0.8 * len(cells)
+
+
+def find_header(rows: Sequence[Sequence[Any]], expected: set[str] | None = None, scan: int = 40) -> int:
+    """0-based index of the header row in ``rows``."""
+    head = rows[:scan]
+    if expected:
+        best, best_hits = -1, 0
+        for i, row in enumerate(head):
+            hits = len({normalise_label(c) for c in row if not is_blank(c)} & expected)
+            if hits > best_hits:
+                best, best_hits = i, hits
+        if best >= 0:
+            return best
+    width = max((len(r) for r in head), default=0)
+    for i, row in enumerate(head):
+        if _looks_like_header(row, width):
+            return i
+    return 0
+
+
+def unique_headings(row: Sequence[Any]) -> list[str]:
+    """Headings as text, blanks named ``column_N`` and repeats suffixed ``_2``, ``_3``."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(row, start=1):
+        name = f"column_{i}" if is_blank(cell) else str(cell).strip()
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def grid_to_frame(rows: Sequence[Sequence[Any]], header: int, first_row_number: int = 1,
+                  stop_at_blank: bool = False) -> pd.DataFrame:
+    """Cells below ``header`` as a frame with a ``_row`` column; blank rows dropped.
+
+    With ``stop_at_blank`` the table ends at the first wholly blank row (notes
+    below a published table are then left out).
+    """
+    headings = unique_headings(rows[header])
+    width = len(headings)
+    records: list[list[Any]] = []
+    numbers: list[int] = []
+    for offset, row in enumerate(rows[header + 1:], start=header + 1):
+        cells = list(row[:width]) + [None] * (width - len(row))
+        if all(is_blank(c) for c in cells):
+            if stop_at_blank and records:
+                break
+            continue
+        records.append([None if is_blank(c) else c for c in cells])
+        numbers.append(offset + first_row_number)
+    frame = pd.DataFrame(records, columns=headings, dtype=object)
+    frame[ROW] = pd.array(numbers, dtype="Int64")
+    return frame
+
+
+def sheet_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    """Rows as lists, trailing blank rows removed."""
+    out = [list(r) for r in rows]
+    while out and all(is_blank(c) for c in out[-1]):
+        out.pop()
+    return out
