@@ -19,7 +19,11 @@ _BUILTIN = (
     "datapack.adapters.csv_text",
     "datapack.adapters.spreadsheet",
     "datapack.adapters.stats_table",
-    "datapack.adapters.surveys",
+    "datapack.adapters.kobo",
+    "datapack.adapters.odk",
+    "datapack.adapters.surveymonkey",
+    "datapack.adapters.qualtrics",
+    "datapack.adapters.msforms",
 )
 
 
