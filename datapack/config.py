@@ -29,7 +29,7 @@ TABLE_ORDER: tuple[str, ...] = (
 
 DEFAULT_PREFIXES = [
     "HMP/YOI", "HMP & YOI", "HMP and YOI", "HMP", "HMYOI", "YOI", "HMIRC", "IRC", "CEM", "STC",
-    "SCH", "Immigration Removal Centre", "Prison", "Custody Suite",
+    "SCH", "Immigration Removal Centre", "Prison", "Custody Suite", "The",
 ]
 
 

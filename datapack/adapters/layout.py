@@ -101,3 +101,43 @@ def sheet_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
     while out and all(is_blank(c) for c in out[-1]):
         out.pop()
     return out
+
+
+# Helpers for published statistics tables (kept here so other grid adapters can share them).
+import re  # noqa: E402
+
+from datapack.tables.cells import parse_number  # noqa: E402
+
+#: Footnote markers published after a heading: ``Population *``, ``Deaths [note 3]``, ``Rate¹``.
+_HEADING_MARKER = re.compile(r"(?:\s*(?:\[\s*note[^\]]*\]|\[\d+\]|\(note\s*\d+\)|[*~†‡#]+|[¹²³⁴⁵⁶⁷⁸⁹⁰]+))+\s*$",
+                             re.IGNORECASE)
+
+
+def clean_heading(cell: Any) -> Any:
+    """A heading without trailing footnote markers and with runs of whitespace made one space.
+
+    ``Population *`` -> ``Population``; ``Operational\\nCapacity [note 2]`` ->
+    ``Operational Capacity``. Blank or non-text cells come back unchanged, and a
+    heading that is nothing but a marker is kept as it is.
+    """
+    if not isinstance(cell, str) or is_blank(cell):
+        return cell
+    text = re.sub(r"\s+", " ", cell).strip()
+    stripped = _HEADING_MARKER.sub("", text).strip()
+    return stripped or text
+
+
+def looks_like_heading_row(row: Sequence[Any], expected: set[str] | None = None) -> bool:
+    """True when ``row`` could be a header: two or more cells, and mostly words or expected headings.
+
+    Unlike :func:`find_header`'s fallback, numbers written as text (as every
+    cell of a CSV is) do not count as words, so a data row is not mistaken for
+    a header.
+    """
+    cells = [c for c in row if not is_blank(c)]
+    if len(cells) < 2:
+        return False
+    if expected and len({normalise_label(c) for c in cells} & expected) >= min(2, len(expected)):
+        return True
+    words = [c for c in cells if isinstance(c, str) and parse_number(c) is None]
+    return len(words) >= 0.8 * len(cells)

@@ -170,5 +170,6 @@ def normalise_label(text: Any) -> str:
     if is_blank(text):
         return ""
     text = str(text).strip().lower().replace("&", " and ")
-    text = re.sub(r"[^\w]+", " ", text)
+    text = re.sub(r"['’]", "", text)
+    text = re.sub(r"[\W_]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,111 @@
+"""The command line: a thin layer over the library.
+
+``datapack validate`` checks every source; ``datapack build`` writes packs;
+``datapack demo`` writes a synthetic estate; ``datapack formats`` lists
+the input formats.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from datapack import __version__
+from datapack.config import Config, load_config
+from datapack.problems import InputError, Problem
+from datapack.progress import Reporter
+
+CONFIG_HELP = "Configuration file (default: datapack.yaml in the current folder)."
+
+
+def _load(config_path: str) -> Config:
+    try:
+        return load_config(config_path)
+    except InputError as exc:
+        _print_problems(exc.problems)
+        raise click.ClickException(f"{len(exc.problems)} problem(s) in the configuration; nothing was done.")
+
+
+def _print_problems(problems: list[Problem], stream=None) -> None:
+    for p in problems:
+        click.echo(str(p), err=True)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="datapack")
+def main() -> None:
+    """Pre-visit datapacks for places of detention."""
+
+
+@main.command()
+@click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on standard output.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+def validate(config_path: str, as_json: bool, quiet: bool) -> None:
+    """Check every source and report all problems at once.
+
+    Exits with status 1 when there are errors (warnings alone exit 0).
+    """
+    from datapack.ingest import load_estate
+    from datapack.tables.coverage import coverage
+
+    reporter = Reporter(quiet or as_json)
+    config = _load(config_path)
+    total = sum(len(config.files_for(s)) for s in config.sources)
+    with reporter.task("Reading sources", total) as step:
+        estate = load_estate(config, progress=step)
+    cover = coverage(estate.tables)
+    report = estate.report
+    if as_json:
+        click.echo(json.dumps({
+            "ok": report.ok, "errors": len(report.errors), "warnings": len(report.warnings),
+            "problems": [p.to_dict() for p in report.problems],
+            "files": [f.__dict__ for f in estate.files],
+            "coverage": [c.to_dict() for c in cover],
+        }, indent=2, default=str))
+    else:
+        _print_validation(estate, cover)
+    sys.exit(0 if report.ok else 1)
+
+
+def _print_validation(estate, cover) -> None:
+    report = estate.report
+    if report.problems:
+        click.echo(f"Problems ({len(report.errors)} errors, {len(report.warnings)} warnings):")
+        for p in report.problems:
+            click.echo(f"  {p}")
+        click.echo("")
+    click.echo("Files read:")
+    for f in estate.files:
+        click.echo(f"  {f.source:<24} {Path(f.path).name:<40} {f.adapter:<12} {f.rows:>8} rows"
+                   f"{'  (cached)' if f.cached else ''}")
+    click.echo("")
+    click.echo("Coverage by source and facility:")
+    for c in cover:
+        gap = f"; {len(c.months_missing)} month(s) with no rows: {', '.join(c.months_missing[:6])}" \
+            f"{' ...' if len(c.months_missing) > 6 else ''}" if c.months_missing else ""
+        click.echo(f"  {c.source:<24} {c.facility_id:<14} {c.rows:>7} rows  {c.first or '-'} to {c.last or '-'}{gap}")
+    click.echo("")
+    if report.ok:
+        click.echo(f"OK: no errors ({len(report.warnings)} warnings).")
+    else:
+        click.echo(f"FAILED: {len(report.errors)} error(s). Fix them in the files named above, then run again.")
+
+
+@main.command()
+def formats() -> None:
+    """List the input formats (adapters) and their options."""
+    from datapack import adapters
+
+    for name, cls in adapters.known().items():
+        ext = f" ({', '.join(cls.extensions)})" if cls.extensions else ""
+        click.echo(f"{name}{ext}: {cls.description}")
+        for option, meaning in cls.options.items():
+            click.echo(f"    options.{option}: {meaning}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
