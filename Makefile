@@ -1,0 +1,34 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11 and make:
+#   make datapack   build every pack from the sources (the bundled demo by default)
+#   make test       run the tests
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ARGS   ?=
+
+.PHONY: datapack test validate demo bench clean install
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+datapack: $(STAMP)
+	$(BIN)/datapack build $(ARGS)
+
+validate: $(STAMP)
+	$(BIN)/datapack validate $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+# Regenerate the bundled demo estate (sources/ and datapack.yaml) from its seed.
+demo: $(STAMP)
+	$(BIN)/datapack demo --out . --force
+
+clean:
+	rm -rf output/*/ output/*.html output/*.json .datapack-cache .pytest_cache
