@@ -109,8 +109,9 @@ import re  # noqa: E402
 from datapack.tables.cells import parse_number  # noqa: E402
 
 #: Footnote markers published after a heading: ``Population *``, ``Deaths [note 3]``, ``Rate¹``.
-_HEADING_MARKER = re.compile(r"(?:\s*(?:\[\s*note[^\]]*\]|\[\d+\]|\(note\s*\d+\)|[*~†‡#]+|[¹²³⁴⁵⁶⁷⁸⁹⁰]+))+\s*$",
-                             re.IGNORECASE)
+_HEADING_MARKER = re.compile(
+    r"(?:\s*(?:\[\s*note[^\]]*\]|\[\d+\]|\(note\s*\d+\)|[*~†‡#]+|[¹²³⁴⁵⁶⁷⁸⁹⁰]+))+\s*$",
+    re.IGNORECASE)
 
 
 def clean_heading(cell: Any) -> Any:
@@ -139,5 +140,6 @@ def looks_like_heading_row(row: Sequence[Any], expected: set[str] | None = None)
         return False
     if expected and len({normalise_label(c) for c in cells} & expected) >= min(2, len(expected)):
         return True
-    words = [c for c in cells if isinstance(c, str) and parse_number(c) is None]
+    # A bare letter is a word here ("X" as a heading); bracketed symbols such as "[x]" are not.
+    words = [c for c in cells if isinstance(c, str) and (parse_number(c) is None or c.strip().isalpha())]
     return len(words) >= 0.8 * len(cells)
