@@ -107,5 +107,71 @@ def formats() -> None:
             click.echo(f"    options.{option}: {meaning}")
 
 
+@main.command()
+@click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
+@click.option("--facility", "facilities", multiple=True, metavar="ID",
+              help="Build only this facility (id, name or alias); repeat for more.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the packs (default: 'output' from the configuration).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "docx"]),
+              help="Pack formats to write (default: html and docx).")
+@click.option("--strict", is_flag=True, help="Stop without writing when any source has an error.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+def build(config_path: str, facilities: tuple[str, ...], output: Path | None, formats: tuple[str, ...],
+          strict: bool, quiet: bool) -> None:
+    """Build a pack for every facility (or those named with --facility).
+
+    Problems in the sources are reported and the rows concerned left out;
+    with --strict any error stops the build before anything is written.
+    """
+    from datapack.build import build as run_build
+
+    config = _load(config_path)
+    reporter = Reporter(quiet)
+    if strict:
+        from datapack.ingest import load_estate
+
+        report = load_estate(config).report
+        if not report.ok:
+            _print_problems(report.errors)
+            raise click.ClickException(f"{len(report.errors)} error(s) in the sources; nothing was written "
+                                       "(run 'datapack validate' for the full report).")
+    try:
+        result = run_build(config, list(facilities) or None, output, reporter, tuple(formats) or ("html", "docx"))
+    except InputError as exc:
+        _print_problems(exc.problems)
+        raise click.ClickException("nothing was built.")
+    errors = len(result.estate.report.errors)
+    if not quiet:
+        click.echo(f"Wrote {len(result.written)} pack(s) to {result.output}"
+                   + (f"; {errors} source error(s) reported above (rows concerned left out)" if errors else ""))
+    if result.failed:
+        for fid, reason in result.failed.items():
+            click.echo(f"FAILED {fid}: {reason}", err=True)
+        raise click.ClickException(f"{len(result.failed)} pack(s) could not be built; the others were written.")
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+              show_default=True, help="Folder to write the demo estate to (sources/ and datapack.yaml).")
+@click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same estate.")
+@click.option("--facilities", "n_facilities", default=12, show_default=True, help="Number of facilities.")
+@click.option("--months", default=36, show_default=True, help="Months of data, ending September 2026.")
+@click.option("--force", is_flag=True, help="Overwrite an existing datapack.yaml and demo sources.")
+@click.option("--quiet", "-q", is_flag=True, help="No messages.")
+def demo(out_dir: Path, seed: int, n_facilities: int, months: int, force: bool, quiet: bool) -> None:
+    """Write a realistic synthetic estate in the real export formats, with known signals planted."""
+    from datapack.demo import generate
+
+    if (out_dir / "datapack.yaml").exists() and not force:
+        raise click.ClickException(f"{out_dir / 'datapack.yaml'} exists; use --force to overwrite it, "
+                                   "or --out to choose another folder.")
+    summary = generate(out_dir, seed=seed, facilities=n_facilities, months=months)
+    if not quiet:
+        click.echo(f"Wrote a demo estate of {n_facilities} facilities and {months} months to {out_dir}/ "
+                   f"(see {out_dir / 'sources' / 'README.md'} for the planted signals).")
+        click.echo(f"Next: datapack build --config {out_dir / 'datapack.yaml'}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

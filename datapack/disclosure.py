@@ -84,28 +84,23 @@ class Control:
     def table_mask(self, counts: pd.DataFrame, totals: bool = True) -> pd.DataFrame:
         """Which cells of a count table to hide (True = hidden).
 
-        Primary suppression first; then, when the table is shown with row
-        and column totals, secondary suppression until no row or column has
-        exactly one hidden cell.
+        Primary suppression first. When the table is shown with row and
+        column totals, more cells are hidden until no hidden cell can be
+        solved from the totals: every row or column with a hidden cell has
+        at least two, and (an audit by linear algebra) no hidden cell is a
+        combination of the totals.
         """
         values = counts.to_numpy(dtype=float, na_value=np.nan)
         hidden = (values > 0) & (values < self.settings.threshold)
-        if totals:
-            changed = True
-            while changed:
-                changed = False
-                for axis in (0, 1):
-                    lines = hidden if axis == 1 else hidden.T
-                    vals = values if axis == 1 else values.T
-                    for i in range(lines.shape[0]):
-                        if lines[i].sum() == 1:
-                            candidates = np.where(~lines[i] & (vals[i] > 0))[0]
-                            if candidates.size == 0:
-                                candidates = np.where(~lines[i])[0]
-                            if candidates.size:
-                                j = candidates[np.argmin(vals[i][candidates])]
-                                lines[i, j] = True
-                                changed = True
+        if not totals or not hidden.any():
+            return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
+        while True:
+            lone = _lone_hidden(hidden)
+            lines = [lone] if lone is not None else _determined_lines(hidden)
+            if not lines:
+                break
+            if not any(_hide_partner(hidden, values, axis, i) for axis, i in lines):
+                break  # every cell of those lines is hidden already
         return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
 
     def table(self, counts: pd.DataFrame, totals: bool = True) -> pd.DataFrame:
@@ -129,3 +124,50 @@ def _nan(x: float) -> bool:
         return math.isnan(float(x))
     except (TypeError, ValueError):
         return False
+
+
+def _lone_hidden(hidden: np.ndarray) -> tuple[int, int] | None:
+    """(axis, index) of a row (axis 1) or column (axis 0) with exactly one hidden cell."""
+    for i in np.where(hidden.sum(axis=1) == 1)[0]:
+        return 1, int(i)
+    for j in np.where(hidden.sum(axis=0) == 1)[0]:
+        return 0, int(j)
+    return None
+
+
+def _determined_lines(hidden: np.ndarray) -> list[tuple[int, int]]:
+    """The row and column of a hidden cell that the totals pin down exactly ([] if none).
+
+    The hidden cells are unknowns; each total is an equation on the unknowns
+    in its line. A cell is determined when its unit vector lies in the span
+    of those equations, i.e. when the null space has no component on it.
+    """
+    cells = np.argwhere(hidden)
+    rows, cols = hidden.shape
+    a = np.zeros((rows + cols, len(cells)))
+    a[cells[:, 0], np.arange(len(cells))] = 1
+    a[rows + cells[:, 1], np.arange(len(cells))] = 1
+    _, sing, vt = np.linalg.svd(a)
+    rank = int((sing > 1e-9).sum())
+    null = vt[rank:]
+    for k, (r, _c) in enumerate(cells):
+        if null.shape[0] == 0 or np.allclose(null[:, k], 0, atol=1e-9):
+            return [(1, int(r)), (0, int(_c))]
+    return []
+
+
+def _hide_partner(hidden: np.ndarray, values: np.ndarray, axis: int, i: int) -> bool:
+    """Hide the smallest shown positive cell in a line (or a zero if none); False if none left."""
+    line_hidden = hidden[i] if axis == 1 else hidden[:, i]
+    line_values = values[i] if axis == 1 else values[:, i]
+    candidates = np.where(~line_hidden & (line_values > 0))[0]
+    if candidates.size == 0:
+        candidates = np.where(~line_hidden)[0]
+    if candidates.size == 0:
+        return False
+    j = candidates[np.argmin(line_values[candidates])]
+    if axis == 1:
+        hidden[i, j] = True
+    else:
+        hidden[j, i] = True
+    return True

@@ -1,0 +1,130 @@
+"""Build packs: ingest everything, analyse every facility, render, write.
+
+All facilities are read and analysed before any is rendered, since a pack
+compares a facility with the rest of the estate. One facility failing to
+render is reported and the others are still written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from datapack import __version__
+from datapack.config import Config
+from datapack.disclosure import Control
+from datapack.ingest import Estate, load_estate
+from datapack.progress import Reporter
+from datapack.writer import Writer, slugify
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and what went wrong."""
+
+    output: Path
+    written: dict[str, Path] = field(default_factory=dict)   # facility_id -> folder
+    failed: dict[str, str] = field(default_factory=dict)     # facility_id -> reason
+    estate: Estate | None = None
+
+
+def manifest(estate: Estate, built_at: dt.datetime, facility_id: str | None = None) -> dict:
+    """Inputs (with SHA-256), configuration hash, tool version and build time."""
+    files = estate.files
+    if facility_id is not None:
+        used = _files_for_facility(estate, facility_id)
+        files = [f for f in files if Path(f.path).name in used or f.table == "facilities"]
+    return {
+        "tool": "datapack", "version": __version__, "built_at": built_at.isoformat(timespec="seconds"),
+        "configuration_sha256": estate.config.digest,
+        "facility_id": facility_id,
+        "inputs": [{"source": f.source, "table": f.table, "file": Path(f.path).name, "sha256": f.sha256,
+                    "format": f.adapter, "rows": f.rows} for f in files],
+    }
+
+
+def _files_for_facility(estate: Estate, facility_id: str) -> set[str]:
+    used: set[str] = set()
+    for frame in estate.tables.values():
+        if "facility_id" in frame.columns and "_file" in frame.columns:
+            used |= set(frame.loc[frame["facility_id"] == facility_id, "_file"].dropna().astype(str))
+    return used
+
+
+def facility_slugs(estate: Estate) -> dict[str, str]:
+    """A unique folder name per facility, from its name (its id added on a clash)."""
+    register = estate.facilities
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for fid, name in zip(register["facility_id"], register["name"]):
+        slug = slugify(name)
+        if slug in taken:
+            slug = slugify(f"{name}-{fid}")
+        taken.add(slug)
+        slugs[str(fid)] = slug
+    return slugs
+
+
+def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
+          reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx"),
+          built_at: dt.datetime | None = None) -> BuildResult:
+    """Build a pack for every facility in the register (or the ones named)."""
+    from datapack.analysis.profile import estate_context, facility_context
+    from datapack.charts import facility_charts
+    from datapack.render import render_docx, render_html, render_index, render_json, template_dirs
+
+    reporter = reporter or Reporter(quiet=True)
+    built_at = built_at or dt.datetime.now().replace(microsecond=0)
+    total = sum(len(config.files_for(s)) for s in config.sources)
+    with reporter.task("Reading sources", total) as step:
+        estate = load_estate(config, progress=step)
+    for problem in estate.report.problems:
+        reporter.info(str(problem))
+    writer = Writer(output or config.resolve(config.output))
+    result = BuildResult(writer.root, estate=estate)
+    slugs = facility_slugs(estate)
+    wanted = _select(slugs, facilities, estate)
+    control = Control(config.disclosure)
+    dirs = template_dirs(config)
+    with reporter.task("Building packs", len(wanted)) as step:
+        for fid in wanted:
+            try:
+                context = facility_context(estate, fid, control, built_at)
+                charts = facility_charts(context, control)
+                files = {"pack.json": render_json(context).encode(),
+                         "manifest.json": json.dumps(manifest(estate, built_at, fid), indent=2).encode()}
+                if "html" in formats:
+                    files["datapack.html"] = render_html(context, charts, dirs).encode()
+                if "docx" in formats:
+                    files["datapack.docx"] = render_docx(context, charts, dirs)
+                result.written[fid] = writer.write_folder(slugs[fid], files)
+            except Exception as exc:  # one facility's failure must not stop the others
+                result.failed[fid] = f"{type(exc).__name__}: {exc}"
+                reporter.info(f"FAILED {fid}: {exc}\n{traceback.format_exc(limit=3)}")
+            step(fid)
+    index = estate_context(estate, control, built_at)
+    index["packs"] = {fid: slugs[fid] for fid in result.written}
+    writer.write_file("index.html", render_index(index, dirs).encode())
+    writer.write_file("manifest.json", json.dumps(manifest(estate, built_at), indent=2).encode())
+    return result
+
+
+def _select(slugs: dict[str, str], facilities: list[str] | None, estate: Estate) -> list[str]:
+    if not facilities:
+        return list(slugs)
+    from datapack.tables.facilities import FacilityIndex
+
+    index = FacilityIndex.from_register(estate.facilities, estate.config.facilities.strip_prefixes)
+    chosen = []
+    for name in facilities:
+        fid = index.resolve(name) or next((f for f, s in slugs.items() if s == name), None)
+        if fid is None:
+            from datapack.problems import InputError, Problem
+            raise InputError([Problem("facility-unknown", f"--facility {name!r} is not in the register",
+                                      hint=f"nearest: {', '.join(index.nearest(name)) or 'none'}; "
+                                           f"ids are: {', '.join(list(slugs)[:20])}")])
+        chosen.append(fid)
+    return chosen
