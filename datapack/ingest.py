@@ -138,6 +138,8 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                 continue
             rows = 0
             for raw in raws:
+                if source.table == "survey_responses" and raw is not raws[0]:
+                    continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
                 frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added)
                 report.extend(problems)
