@@ -166,7 +166,10 @@ def demo(out_dir: Path, seed: int, n_facilities: int, months: int, force: bool, 
     if (out_dir / "datapack.yaml").exists() and not force:
         raise click.ClickException(f"{out_dir / 'datapack.yaml'} exists; use --force to overwrite it, "
                                    "or --out to choose another folder.")
-    summary = generate(out_dir, seed=seed, facilities=n_facilities, months=months)
+    try:
+        generate(out_dir, seed=seed, facilities=n_facilities, months=months)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
     if not quiet:
         click.echo(f"Wrote a demo estate of {n_facilities} facilities and {months} months to {out_dir}/ "
                    f"(see {out_dir / 'sources' / 'README.md'} for the planted signals).")

@@ -56,9 +56,8 @@ class FacilityIndex:
             index.add(row.facility_id, row.name, getattr(row, "aliases", None))
         return index
 
-    @property
-    def _pattern(self) -> re.Pattern:
-        return _prefix_pattern(self.prefixes)
+    def __post_init__(self) -> None:
+        self._pattern = _prefix_pattern(self.prefixes)
 
     def add(self, facility_id: str, name: str, aliases: str | None = None) -> None:
         """Index one facility under its id, name and ``;``-separated aliases."""

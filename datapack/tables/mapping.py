@@ -42,6 +42,15 @@ class _Collector:
                                   hint=hint, severity=severity, source=self.source.name))
 
 
+def map_unique(series: pd.Series, fn: Any) -> pd.Series:
+    """``series.map(fn)``, calling ``fn`` once per distinct value (exports repeat values a lot)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:-1] = [fn(u) for u in uniques]
+    results[-1] = fn(None)
+    return pd.Series(results[codes], index=series.index, dtype=object)
+
+
 def _heading_lookup(frame: pd.DataFrame) -> dict[str, str]:
     return {normalise_label(c): c for c in frame.columns if c != ROW}
 
@@ -130,7 +139,7 @@ def _map_values(series: pd.Series, mapping: dict[str, Any], allowed: tuple[str, 
         if key in vocab:
             return vocab[key]
         return cell
-    return series.map(one)
+    return map_unique(series, one)
 
 
 def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collector) -> pd.DataFrame:
@@ -145,7 +154,7 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
         heading = _heading_of(source, col.name)
         bad: list[tuple[Any, Any]] = []
         if col.kind in ("str", "status"):
-            parsed = series.map(lambda c: None if is_blank(c) else _text(c))
+            parsed = map_unique(series, lambda c: None if is_blank(c) else _text(c))
         elif col.kind in ("float", "int"):
             def num(c: Any, _bad=bad) -> Any:
                 n = parse_number(c)
@@ -153,9 +162,9 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
                     _bad.append(c)
                     return np.nan
                 return np.nan if n.value is None else n.value
-            parsed = series.map(num).astype("float64")
+            parsed = map_unique(series, num).astype("float64")
             if table == "incident_counts" and col.name == "count":
-                statuses = series.map(lambda c: (parse_number(c) or parse_number(None)).status)
+                statuses = map_unique(series, lambda c: (parse_number(c) or parse_number(None)).status)
                 if "status" not in result.columns:
                     result["status"] = statuses
             if col.kind == "int":
@@ -163,8 +172,8 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
         elif col.kind in ("date", "datetime", "month"):
             formats = source.dates.get(col.name)
             formats = [formats] if isinstance(formats, str) else formats
-            parsed = series.map(lambda c: _date_or_bad(c, formats, source.dayfirst, bad))
-            parsed = pd.to_datetime(parsed.astype(object).where(parsed.notna(), None))
+            parsed = map_unique(series, lambda c: _date_or_bad(c, formats, source.dayfirst, bad))
+            parsed = pd.to_datetime(parsed.where(parsed.notna(), None))
             parsed = parsed.astype("datetime64[ns]")
             if col.kind == "month":
                 parsed = parsed.dt.to_period("M").dt.to_timestamp()
@@ -181,7 +190,7 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
                     return False
                 _bad.append(c)
                 return pd.NA
-            parsed = series.map(flag).astype("boolean")
+            parsed = map_unique(series, flag).astype("boolean")
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(col.kind)
         if bad:
@@ -242,7 +251,7 @@ def _resolve_facilities(frame: pd.DataFrame, index: Any, on_unknown: str, out: _
     if "facility" not in frame.columns and "facility_id" not in frame.columns:
         return frame
     written = frame["facility"] if "facility" in frame.columns else frame["facility_id"]
-    ids = written.map(lambda t: index.resolve(t) or added.get(str(t)))
+    ids = map_unique(written, lambda t: index.resolve(t) or added.get(str(t)))
     unknown = ids.isna() & written.map(lambda t: not is_blank(t))
     for text in pd.unique(written[unknown]):
         rows = frame.loc[written == text, ROW]
