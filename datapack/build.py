@@ -18,7 +18,7 @@ from datapack.config import Config
 from datapack.disclosure import Control
 from datapack.ingest import Estate, load_estate
 from datapack.progress import Reporter
-from datapack.writer import Writer, slugify
+from datapack.writer import Writer
 
 
 @dataclass
@@ -54,27 +54,13 @@ def _files_for_facility(estate: Estate, facility_id: str) -> set[str]:
     return used
 
 
-def facility_slugs(estate: Estate) -> dict[str, str]:
-    """A unique folder name per facility, from its name (its id added on a clash)."""
-    register = estate.facilities
-    slugs: dict[str, str] = {}
-    taken: set[str] = set()
-    for fid, name in zip(register["facility_id"], register["name"]):
-        slug = slugify(name)
-        if slug in taken:
-            slug = slugify(f"{name}-{fid}")
-        taken.add(slug)
-        slugs[str(fid)] = slug
-    return slugs
-
-
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
           reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx"),
           built_at: dt.datetime | None = None) -> BuildResult:
     """Build a pack for every facility in the register (or the ones named)."""
-    from datapack.analysis.profile import estate_context, facility_context
+    from datapack.analysis import estate_context, facility_context, facility_slugs
     from datapack.charts import facility_charts
-    from datapack.render import render_docx, render_html, render_index, render_json, template_dirs
+    from datapack.render import default_template_dirs, render_docx, render_html, render_index_html, render_json
 
     reporter = reporter or Reporter(quiet=True)
     built_at = built_at or dt.datetime.now().replace(microsecond=0)
@@ -88,12 +74,12 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     slugs = facility_slugs(estate)
     wanted = _select(slugs, facilities, estate)
     control = Control(config.disclosure)
-    dirs = template_dirs(config)
+    dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
     with reporter.task("Building packs", len(wanted)) as step:
         for fid in wanted:
             try:
                 context = facility_context(estate, fid, control, built_at)
-                charts = facility_charts(context, control)
+                charts = facility_charts(context)
                 files = {"pack.json": render_json(context).encode(),
                          "manifest.json": json.dumps(manifest(estate, built_at, fid), indent=2).encode()}
                 if "html" in formats:
@@ -105,9 +91,8 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
                 result.failed[fid] = f"{type(exc).__name__}: {exc}"
                 reporter.info(f"FAILED {fid}: {exc}\n{traceback.format_exc(limit=3)}")
             step(fid)
-    index = estate_context(estate, control, built_at)
-    index["packs"] = {fid: slugs[fid] for fid in result.written}
-    writer.write_file("index.html", render_index(index, dirs).encode())
+    index = estate_context(estate, control, built_at, list(result.written))
+    writer.write_file("index.html", render_index_html(index, dirs).encode())
     writer.write_file("manifest.json", json.dumps(manifest(estate, built_at), indent=2).encode())
     return result
 

@@ -112,6 +112,7 @@ class Config(_Strict):
     project: Project = Project()
     output: str = Field("output", description="Folder packs are written to, relative to the configuration file.")
     cache: str | None = Field(".datapack-cache", description="Folder for parsed sources; empty to turn caching off.")
+    templates: str | None = Field(None, description="Folder of templates that override the project's templates/.")
     disclosure: Disclosure = Disclosure()
     facilities: FacilityMatching = FacilityMatching()
     status_vocabulary: dict[str, str] = Field(

@@ -85,38 +85,106 @@ class Control:
         """Which cells of a count table to hide (True = hidden).
 
         Primary suppression first. When the table is shown with row and
-        column totals, more cells are hidden until no hidden cell can be
-        solved from the totals: every row or column with a hidden cell has
-        at least two, and (an audit by linear algebra) no hidden cell is a
-        combination of the totals.
+        column totals, more cells are hidden until no hidden figure, in the
+        body or among the totals, can be solved from what is shown.
         """
-        values = counts.to_numpy(dtype=float, na_value=np.nan)
-        hidden = (values > 0) & (values < self.settings.threshold)
-        if not totals or not hidden.any():
-            return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
-        while True:
-            lone = _lone_hidden(hidden)
-            lines = [lone] if lone is not None else _determined_lines(hidden)
-            if not lines:
-                break
-            if not any(_hide_partner(hidden, values, axis, i) for axis, i in lines):
-                break  # every cell of those lines is hidden already
-        return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
+        return self._masks(counts, totals)[0]
+
+    def _masks(self, counts: pd.DataFrame, totals: bool) -> tuple[pd.DataFrame, np.ndarray]:
+        """Body mask, and the mask of the table with its margins (last row and column)."""
+        values = counts.to_numpy(dtype=float, na_value=0.0)
+        rows, cols = values.shape
+        full = np.zeros((rows + 1, cols + 1))
+        full[:rows, :cols] = values
+        full[:rows, cols] = values.sum(axis=1)
+        full[rows, :cols] = values.sum(axis=0)
+        full[rows, cols] = values.sum()
+        hidden = (full > 0) & (full < self.settings.threshold)
+        if totals:
+            while cells := _determined_cells(hidden):
+                if not any(_hide_partner(hidden, full, *cell) for cell in cells):
+                    if hidden.all():
+                        break
+                    _hide_smallest(hidden, full)  # their rows and columns are all hidden: widen the search
+        else:
+            hidden[rows, :] = hidden[:, cols] = False
+        body = pd.DataFrame(hidden[:rows, :cols], index=counts.index, columns=counts.columns)
+        return body, hidden
 
     def table(self, counts: pd.DataFrame, totals: bool = True) -> pd.DataFrame:
-        """A count table as text for display, with row and column totals when asked.
-
-        Totals are hidden by primary suppression like any other count.
-        """
-        mask = self.table_mask(counts, totals)
+        """A count table as text for display, with a ``Total`` row and column when asked."""
+        _, hidden = self._masks(counts, totals)
+        values = counts.to_numpy(dtype=float, na_value=np.nan)
+        rows, cols = values.shape
         shown = pd.DataFrame(index=counts.index, columns=counts.columns, dtype=object)
-        for col in counts.columns:
-            shown[col] = [self.count(v, h).text for v, h in zip(counts[col], mask[col])]
+        for j, col in enumerate(counts.columns):
+            shown[col] = [self.count(values[i, j], hidden[i, j]).text for i in range(rows)]
         if totals:
-            shown["Total"] = [self.count(v).text for v in counts.sum(axis=1)]
-            total_row = [self.count(v).text for v in counts.sum(axis=0)] + [self.count(counts.to_numpy().sum()).text]
-            shown.loc["Total"] = total_row
+            filled = np.nan_to_num(values)
+            shown["Total"] = [self.count(filled[i].sum(), hidden[i, cols]).text for i in range(rows)]
+            shown.loc["Total"] = [self.count(filled[:, j].sum(), hidden[rows, j]).text for j in range(cols)] + \
+                [self.count(filled.sum(), hidden[rows, cols]).text]
         return shown
+
+
+def _determined_cells(hidden: np.ndarray) -> list[tuple[int, int]]:
+    """Hidden cells of a table-with-margins that what is shown pins down exactly.
+
+    The hidden figures are unknowns. Each row says its cells add up to its
+    total (last column); each column says the same with the total row. A
+    hidden figure is determined when its unit vector lies in the span of
+    those equations, i.e. the null space has no component on it.
+    """
+    cells = np.argwhere(hidden)
+    if len(cells) == 0:
+        return []
+    rows, cols = hidden.shape[0] - 1, hidden.shape[1] - 1
+    position = {tuple(c): k for k, c in enumerate(cells)}
+    equations = []
+    for i in range(rows + 1):
+        eq = np.zeros(len(cells))
+        for j in range(cols + 1):
+            if (i, j) in position:
+                eq[position[(i, j)]] = -1.0 if j == cols else 1.0
+        equations.append(eq)
+    for j in range(cols + 1):
+        eq = np.zeros(len(cells))
+        for i in range(rows + 1):
+            if (i, j) in position:
+                eq[position[(i, j)]] = -1.0 if i == rows else 1.0
+        equations.append(eq)
+    a = np.array(equations)
+    _, sing, vt = np.linalg.svd(a)
+    null = vt[int((sing > 1e-9).sum()):]
+    return [(int(c[0]), int(c[1])) for k, c in enumerate(cells)
+            if null.shape[0] == 0 or np.allclose(null[:, k], 0, atol=1e-9)]
+
+
+def _hide_smallest(hidden: np.ndarray, values: np.ndarray) -> None:
+    """Hide the smallest shown figure anywhere, body cells before totals."""
+    rows, cols = hidden.shape[0] - 1, hidden.shape[1] - 1
+    shown = [tuple(c) for c in np.argwhere(~hidden)]
+    if not shown:
+        return
+    hidden[min(shown, key=lambda c: (c[0] == rows or c[1] == cols, values[c] <= 0, values[c]))] = True
+
+
+def _hide_partner(hidden: np.ndarray, values: np.ndarray, i: int, j: int) -> bool:
+    """Hide one more figure in the row or column of cell (i, j): the smallest shown positive one.
+
+    Body cells are preferred to totals, so the totals people read stay shown
+    where they can. False when nothing in that row or column is left to hide.
+    """
+    rows, cols = hidden.shape[0] - 1, hidden.shape[1] - 1
+    line = [(i, k) for k in range(cols + 1) if k != j] + [(k, j) for k in range(rows + 1) if k != i]
+    shown = [c for c in line if not hidden[c]]
+    if not shown:
+        return False
+    def cost(c):  # body before totals, then positive before zero, then the smallest
+        is_total = c[0] == rows or c[1] == cols
+        return (is_total, values[c] <= 0, values[c])
+    hidden[min(shown, key=cost)] = True
+    return True
 
 
 def _nan(x: float) -> bool:
@@ -124,50 +192,3 @@ def _nan(x: float) -> bool:
         return math.isnan(float(x))
     except (TypeError, ValueError):
         return False
-
-
-def _lone_hidden(hidden: np.ndarray) -> tuple[int, int] | None:
-    """(axis, index) of a row (axis 1) or column (axis 0) with exactly one hidden cell."""
-    for i in np.where(hidden.sum(axis=1) == 1)[0]:
-        return 1, int(i)
-    for j in np.where(hidden.sum(axis=0) == 1)[0]:
-        return 0, int(j)
-    return None
-
-
-def _determined_lines(hidden: np.ndarray) -> list[tuple[int, int]]:
-    """The row and column of a hidden cell that the totals pin down exactly ([] if none).
-
-    The hidden cells are unknowns; each total is an equation on the unknowns
-    in its line. A cell is determined when its unit vector lies in the span
-    of those equations, i.e. when the null space has no component on it.
-    """
-    cells = np.argwhere(hidden)
-    rows, cols = hidden.shape
-    a = np.zeros((rows + cols, len(cells)))
-    a[cells[:, 0], np.arange(len(cells))] = 1
-    a[rows + cells[:, 1], np.arange(len(cells))] = 1
-    _, sing, vt = np.linalg.svd(a)
-    rank = int((sing > 1e-9).sum())
-    null = vt[rank:]
-    for k, (r, _c) in enumerate(cells):
-        if null.shape[0] == 0 or np.allclose(null[:, k], 0, atol=1e-9):
-            return [(1, int(r)), (0, int(_c))]
-    return []
-
-
-def _hide_partner(hidden: np.ndarray, values: np.ndarray, axis: int, i: int) -> bool:
-    """Hide the smallest shown positive cell in a line (or a zero if none); False if none left."""
-    line_hidden = hidden[i] if axis == 1 else hidden[:, i]
-    line_values = values[i] if axis == 1 else values[:, i]
-    candidates = np.where(~line_hidden & (line_values > 0))[0]
-    if candidates.size == 0:
-        candidates = np.where(~line_hidden)[0]
-    if candidates.size == 0:
-        return False
-    j = candidates[np.argmin(line_values[candidates])]
-    if axis == 1:
-        hidden[i, j] = True
-    else:
-        hidden[j, i] = True
-    return True

@@ -8,18 +8,11 @@ so a failure never leaves a half-written pack behind.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
-import unicodedata
 from pathlib import Path
 
-
-def slugify(text: str) -> str:
-    """A safe folder name: lower-case ASCII letters, digits and hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80] or "facility"
+from datapack.analysis.text import slug as slugify
 
 
 class UnsafePath(ValueError):

@@ -1,0 +1,110 @@
+"""Follow-up of past visits: recommendations by status, those still open, and past visits.
+
+Counts here are of recommendations, visits and days, not of people, so
+they go through a :class:`Control` with no small-number threshold (the
+list of open recommendations shows each one anyway; hiding their number
+would protect nobody).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from datapack.analysis.text import RATING_LABELS, STATUS_LABELS, clean, date_iso, date_label, figure
+from datapack.disclosure import Control
+from datapack.tables import schemas
+
+#: Statuses that still need action, listed in the pack.
+OUTSTANDING = ("not_achieved", "partly_achieved", "open")
+
+_RATINGS = (("rating_safety", "Safety"), ("rating_respect", "Respect"),
+            ("rating_purposeful_activity", "Purposeful activity"),
+            ("rating_rehabilitation", "Rehabilitation and release planning"))
+
+
+def records_control(control: Control) -> Control:
+    """The same rules without a threshold or rounding, for counts of documents and days."""
+    return Control(control.settings.model_copy(update={"threshold": 0, "rounding": None}))
+
+
+def _overdue_days(due: Any, status: str, today: dt.date) -> int | None:
+    if status not in OUTSTANDING or due is None or pd.isna(due):
+        return None
+    days = (today - pd.Timestamp(due).date()).days
+    return days if days > 0 else None
+
+
+def recommendations_section(frame: pd.DataFrame, control: Control, built_at: dt.datetime) -> dict[str, Any]:
+    """The ``recommendations`` key of the context (see docs/context.md)."""
+    records = records_control(control)
+    if frame.empty:
+        return {"available": False, "total": figure(records.count(0)), "by_status": [], "outstanding": [],
+                "outstanding_count": figure(records.count(0)), "overdue": figure(records.count(0)),
+                "repeats": figure(records.count(0)),
+                "summary": "No recommendations from past visits are held for this facility."}
+    today = built_at.date()
+    status = frame["status"].map(clean)
+    by_status = [{"status": s, "label": STATUS_LABELS[s], "count": figure(records.count(float((status == s).sum())))}
+                 for s in schemas.REC_STATUSES]
+    items = []
+    for row in frame.to_dict("records"):
+        st = clean(row.get("status")) or "open"
+        if st not in OUTSTANDING:
+            continue
+        days = _overdue_days(row.get("due"), st, today)
+        items.append({
+            "ref": clean(row.get("ref")), "text": clean(row.get("text")), "theme": clean(row.get("theme")),
+            "priority": clean(row.get("priority")), "owner": clean(row.get("owner")),
+            "made": date_label(row.get("made")), "made_iso": date_iso(row.get("made")),
+            "due": date_label(row.get("due")), "due_iso": date_iso(row.get("due")),
+            "status": st, "status_label": STATUS_LABELS.get(st, st), "status_raw": clean(row.get("status_raw")),
+            "overdue": days is not None,
+            "overdue_days": figure(records.count(float(days))) if days is not None else None,
+            "repeats_ref": clean(row.get("repeats_ref"))})
+    # Longest overdue first, then oldest: the order a team would want to ask about them.
+    items.sort(key=lambda r: (-(r["overdue_days"]["value"] if r["overdue_days"] else -1), r["made_iso"] or "",
+                              r["ref"] or ""))
+    overdue = sum(1 for r in items if r["overdue"])
+    repeats = sum(1 for r in items if r["repeats_ref"])
+    n = {k: records.count(float(v)).text for k, v in
+         {"items": len(items), "all": len(frame), "overdue": overdue, "repeats": repeats}.items()}
+    if items:
+        summary = (f"{n['items']} of {n['all']} recommendations from past visits "
+                   f"{'is' if len(items) == 1 else 'are'} not yet achieved"
+                   + (f"; {n['overdue']} {'is' if overdue == 1 else 'are'} past {'its' if overdue == 1 else 'their'}"
+                      " due date" if overdue else "")
+                   + (f"; {n['repeats']} {'repeats' if repeats == 1 else 'repeat'} an earlier recommendation"
+                      if repeats else "")
+                   + ". For further enquiry: what has been done on each.")
+    else:
+        summary = f"All {n['all']} recommendations held for this facility are marked achieved or no longer applicable."
+    return {"available": True, "total": figure(records.count(float(len(frame)))), "by_status": by_status,
+            "outstanding": items, "outstanding_count": figure(records.count(float(len(items)))),
+            "overdue": figure(records.count(float(overdue))),
+            "repeats": figure(records.count(float(repeats))), "summary": summary}
+
+
+def visits_section(frame: pd.DataFrame, control: Control, built_at: dt.datetime) -> list[dict[str, Any]]:
+    """The ``visits`` key of the context: visits that have started by ``built_at``, latest first."""
+    if frame.empty:
+        return []
+    records = records_control(control)
+    past = frame[pd.to_datetime(frame["start"]) <= pd.Timestamp(built_at.date())]
+    past = past.sort_values(["start", "visit_id"], ascending=[False, True])
+    out = []
+    for row in past.to_dict("records"):
+        ratings = []
+        for col, label in _RATINGS:
+            score = row.get(col)
+            if score is not None and not pd.isna(score):
+                ratings.append({"test": label, "score": figure(records.count(float(score))),
+                                "label": RATING_LABELS.get(int(score), "")})
+        out.append({"id": clean(row.get("visit_id")), "start": date_label(row.get("start")),
+                    "start_iso": date_iso(row.get("start")), "end": date_label(row.get("end")),
+                    "type": clean(row.get("visit_type")), "body": clean(row.get("body")), "ratings": ratings,
+                    "ratings_text": "; ".join(f"{r['test']}: {r['score']['text']} ({r['label']})" for r in ratings)
+                    or None})
+    return out

@@ -1,0 +1,178 @@
+"""The context of one facility's pack, and of the estate index: the only thing templates see.
+
+Every figure in a context has been through :class:`datapack.disclosure.Control`
+and is a plain dict ``{"text": str, "value": number | None, "hidden": bool}``:
+``text`` is what the pack prints, ``value`` is given only when the figure may
+be shown. Contexts hold plain str / int / float / bool / None / list / dict
+only, so ``json.dumps`` writes them as they are (``pack.json``).
+
+No person-level identifier (person references, respondent references,
+incident references) and no free-text comment is ever copied into a context.
+
+Every key is documented in ``docs/context.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+import datapack
+from datapack.analysis import followup, glance, incidents, population, provenance, surveys
+from datapack.analysis.text import (TYPE_LABELS, built_label, clean, date_label, figure, month_end_label, month_key,
+                                    month_label, no_data, slug)
+from datapack.disclosure import Control
+
+#: Chart ids a facility pack may use, in the order the pack shows them.
+CHART_IDS = ("population", "incidents")
+
+_FACILITY_TABLES = ("facilities", "population", "incidents", "incident_counts", "survey_responses",
+                    "survey_results", "recommendations", "visits", "context")
+
+
+def facility_slugs(estate) -> dict[str, str]:
+    """A unique, safe folder name for every facility id (a suffix separates clashes)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for fid in sorted(str(f) for f in estate.facilities["facility_id"].dropna()):
+        base = candidate = slug(fid)
+        n = 2
+        while candidate in taken:
+            candidate, n = f"{base}-{n}", n + 1
+        taken.add(candidate)
+        out[fid] = candidate
+    return out
+
+
+def _frames(estate, facility_id: str) -> dict[str, pd.DataFrame]:
+    """This facility's rows of every table that has a ``facility_id``."""
+    frames = {}
+    for name in _FACILITY_TABLES:
+        table = estate.table(name)
+        frames[name] = table[table["facility_id"].astype(str) == facility_id] if "facility_id" in table else table
+    return frames
+
+
+def _facility(row: dict[str, Any], facility_slug: str, control: Control) -> dict[str, Any]:
+    kind = clean(row.get("facility_type")) or "other"
+    capacity = row.get("capacity")
+    return {
+        "id": str(row["facility_id"]), "slug": facility_slug, "name": clean(row.get("name")) or str(row["facility_id"]),
+        "type": kind, "type_label": TYPE_LABELS.get(kind, kind), "function": clean(row.get("function")),
+        "operator": clean(row.get("operator")), "region": clean(row.get("region")),
+        # Places, not people: shown in full.
+        "capacity": figure(followup.records_control(control).count(float(capacity)))
+        if capacity is not None and pd.notna(capacity) else no_data(),
+        "population_group": clean(row.get("population_group")), "body": clean(row.get("body")),
+        "opened": date_label(row.get("opened")), "closed": date_label(row.get("closed")),
+    }
+
+
+def _period(frames: dict[str, pd.DataFrame], end: pd.Period | None, pop: dict, survey_list: list) -> dict[str, Any]:
+    """First and last month of this facility's dated data, and the cover's one-line label."""
+    dates = [pd.to_datetime(frames["population"]["month"], errors="coerce"),
+             pd.to_datetime(frames["incidents"]["occurred"], errors="coerce"),
+             pd.to_datetime(frames["survey_responses"]["submitted"], errors="coerce")]
+    dates = pd.concat([d.dropna() for d in dates if not d.dropna().empty] or [pd.Series(dtype="datetime64[ns]")])
+    first = dates.min().to_period("M") if not dates.empty else None
+    last = dates.max().to_period("M") if not dates.empty else None
+    parts = []
+    if pop["available"]:
+        parts.append(f"{pop['basis']} to {pop['latest']['label']}")
+    if end is not None:
+        parts.append(f"incidents to {month_end_label(end)}")
+    survey_label = surveys.latest_survey_label(survey_list)
+    if survey_label:
+        parts.append(survey_label)
+    return {"first_month": month_key(first) if first is not None else None,
+            "first_label": month_label(first) if first is not None else None,
+            "last_month": month_key(last) if last is not None else None,
+            "last_label": month_label(last) if last is not None else None,
+            "label": "; ".join(parts) if parts else "no dated data held"}
+
+
+def _project(estate) -> dict[str, str]:
+    p = estate.config.project
+    return {"title": p.title, "body": p.body, "marking": p.marking}
+
+
+def _built(built_at: dt.datetime) -> dict[str, str]:
+    return {"iso": built_at.isoformat(timespec="seconds"), "label": built_label(built_at)}
+
+
+def facility_context(estate, facility_id: str, control: Control, built_at: dt.datetime) -> dict[str, Any]:
+    """Everything one facility's pack shows, as one JSON-serialisable dict (see docs/context.md).
+
+    Raises ``KeyError`` naming some valid ids when ``facility_id`` is not in the register.
+    """
+    register = estate.facilities
+    match = register[register["facility_id"].astype(str) == str(facility_id)]
+    if match.empty:
+        known = ", ".join(sorted(register["facility_id"].astype(str))[:10])
+        raise KeyError(f"facility {facility_id!r} is not in the register; known ids include: {known}")
+    facility_id = str(facility_id)
+    frames = _frames(estate, facility_id)
+    facility = _facility(match.iloc[0].to_dict(), facility_slugs(estate)[facility_id], control)
+    basis = population.basis_for(facility["type"])
+    pop = population.population_section(frames["population"], basis, control)
+    end = incidents.window_end(estate.table("incidents"))
+    inc = incidents.incidents_section(frames["incidents"], end, population.monthly(frames["population"]), basis,
+                                      control)
+    survey_list = surveys.surveys_section(frames["survey_responses"], frames["survey_results"],
+                                          estate.table("survey_questions"), control)
+    codebook = estate.table("survey_questions")
+    frames["survey_questions"] = codebook[codebook["survey"].astype(str).isin({s["survey"] for s in survey_list})]
+    sources = provenance.sources_section(estate, frames, control)
+    recs = followup.recommendations_section(frames["recommendations"], control, built_at)
+    charts = [c for c, used in (("population", pop["available"]), ("incidents", bool(inc.get("table")))) if used]
+    return {
+        "project": _project(estate),
+        "facility": facility,
+        "period": _period(frames, end, pop, survey_list),
+        "built_at": _built(built_at),
+        "version": datapack.__version__,
+        "glance": glance.glance_section(pop, inc, survey_list, recs),
+        "population": pop,
+        "incidents": inc,
+        "surveys": survey_list,
+        "recommendations": recs,
+        "visits": followup.visits_section(frames["visits"], control, built_at),
+        "sources": sources,
+        "data_quality": provenance.data_quality_section(estate, facility, frames, sources),
+        "disclosure": provenance.disclosure_section(control),
+        "charts": charts,
+    }
+
+
+def estate_context(estate, control: Control, built_at: dt.datetime,
+                   facility_ids: list[str] | None = None) -> dict[str, Any]:
+    """The estate index page: one row per facility (those in ``facility_ids`` when given), by name."""
+    slugs = facility_slugs(estate)
+    register = estate.facilities
+    if facility_ids is not None:
+        register = register[register["facility_id"].astype(str).isin({str(f) for f in facility_ids})]
+    pop_table, recs, visits = estate.table("population"), estate.table("recommendations"), estate.table("visits")
+    records = followup.records_control(control)
+    rows = []
+    for row in register.to_dict("records"):
+        fid = str(row["facility_id"])
+        kind = clean(row.get("facility_type")) or "other"
+        basis = population.basis_for(kind)
+        own_recs = recs[recs["facility_id"].astype(str) == fid]
+        own_visits = visits[visits["facility_id"].astype(str) == fid]
+        outstanding = own_recs["status"].isin(followup.OUTSTANDING).sum() if not own_recs.empty else 0
+        last_visit = own_visits["start"].max() if not own_visits.empty else None
+        rows.append({
+            "id": fid, "slug": slugs[fid], "href": f"{slugs[fid]}/datapack.html",
+            "name": clean(row.get("name")) or fid, "type_label": TYPE_LABELS.get(kind, kind),
+            "function": clean(row.get("function")), "region": clean(row.get("region")),
+            "operator": clean(row.get("operator")), "basis": basis,
+            "latest": population.latest_figure(pop_table[pop_table["facility_id"].astype(str) == fid], basis, control),
+            "outstanding_recommendations": figure(records.count(float(outstanding))),
+            "last_visit": date_label(last_visit) if last_visit is not None and pd.notna(last_visit) else None})
+    rows.sort(key=lambda r: (r["name"].casefold(), r["id"]))
+    return {"project": _project(estate), "built_at": _built(built_at), "version": datapack.__version__,
+            "facilities": rows, "count": figure(records.count(float(len(rows)))),
+            "disclosure": provenance.disclosure_section(control)}

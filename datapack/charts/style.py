@@ -1,0 +1,94 @@
+"""The house style of every chart, and saving a figure the same way every time.
+
+Calm and printable: a white ground, no top or right spine, light horizontal
+grid, one sans-serif font that ships with matplotlib (so PNGs look the same
+on every machine). Colours are the Okabe-Ito colour-blind-safe set, and no
+chart relies on colour alone: lines differ by style and marker, hidden
+figures are hatched.
+
+Output is deterministic: the SVG id salt is fixed per chart, dates and the
+software tag are left out of the metadata, so the same data gives the same
+bytes.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+from contextlib import contextmanager
+from typing import Iterator
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+#: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
+COLOURS = {
+    "blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "orange": "#E69F00",
+    "sky": "#56B4E9", "purple": "#CC79A7", "ink": "#222222", "grey": "#6B6B6B", "light": "#D9D9D9",
+}
+
+RC = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 9,
+    "axes.titlesize": 9.5,
+    "axes.titlelocation": "left",
+    "axes.labelcolor": COLOURS["ink"],
+    "axes.edgecolor": COLOURS["grey"],
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "grid.color": COLOURS["light"],
+    "grid.linewidth": 0.6,
+    "xtick.color": COLOURS["grey"],
+    "ytick.color": COLOURS["grey"],
+    "xtick.labelcolor": COLOURS["ink"],
+    "ytick.labelcolor": COLOURS["ink"],
+    "legend.frameon": False,
+    "legend.fontsize": 8.5,
+    "lines.linewidth": 1.8,
+    "lines.markersize": 5,
+    "hatch.linewidth": 0.6,
+    "hatch.color": COLOURS["grey"],
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    # Text stays text in SVG: smaller, searchable, read by screen readers.
+    "svg.fonttype": "none",
+}
+
+#: Width of every chart in inches (fits an A4 page with margins).
+WIDTH = 7.0
+
+
+@contextmanager
+def house_style(chart_id: str) -> Iterator[None]:
+    """Apply the house style (and a per-chart SVG id salt) without touching global settings."""
+    with matplotlib.rc_context(RC | {"svg.hashsalt": f"datapack-{chart_id}"}):
+        yield
+
+
+def new_figure(height: float) -> Figure:
+    """A figure drawn by the Agg backend, independent of pyplot and of any GUI."""
+    fig = Figure(figsize=(WIDTH, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save(fig: Figure) -> tuple[bytes, str]:
+    """PNG bytes and SVG text of a figure, with metadata that never changes between builds."""
+    png, svg = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    return png.getvalue(), svg.getvalue().decode("utf-8")
+
+
+def month_ticks(keys: list[str], every: int = 3) -> tuple[list[int], list[str]]:
+    """Tick positions (every ``every``-th month from the first) and two-line labels (``Oct`` / ``2025``)."""
+    positions = list(range(0, len(keys), max(1, every)))
+    labels = [f"{calendar.month_abbr[int(keys[i][5:7])]}\n{keys[i][:4]}" for i in positions]
+    return positions, labels

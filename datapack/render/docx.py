@@ -1,0 +1,87 @@
+"""The Word pack: the context poured into ``pack.docx``, a docxtpl template analysts can edit in Word.
+
+The template (made by ``templates/make_docx_template.py``) uses the same
+context as the HTML pack; ``charts`` there maps a chart id to an inline PNG
+that carries its alt text (``descr``) and title, which docxtpl alone leaves
+empty. The saved file is normalised (fixed zip timestamps) so the same
+context gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+
+from datapack.render.html import default_template_dirs
+
+TEMPLATE_NAME = "pack.docx"
+#: Width of a chart on the page (A4 with 20 mm margins leaves 170 mm).
+CHART_WIDTH = Mm(165)
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+class DescribedImage(InlineImage):
+    """An inline picture with alt text and a title set on its ``wp:docPr``."""
+
+    def __init__(self, tpl: DocxTemplate, png: bytes, alt: str, title: str, width=CHART_WIDTH):
+        super().__init__(tpl, io.BytesIO(png), width=width)
+        self.alt, self.title = alt, title
+
+    def _insert_image(self) -> str:
+        inline = self.tpl.current_rendering_part.new_pic_inline(self.image_descriptor, self.width, self.height)
+        inline.docPr.set("name", f"Chart: {self.title}")
+        inline.docPr.set("descr", self.alt)
+        inline.docPr.set("title", self.title)
+        # Same splice as docxtpl's own InlineImage: close the text run, add the drawing, reopen.
+        return ("</w:t></w:r><w:r><w:drawing>%s</w:drawing></w:r><w:r>"
+                '<w:t xml:space="preserve">' % inline.xml)
+
+    def __str__(self) -> str:  # docxtpl calls str() or __html__() depending on autoescape
+        return self._insert_image()
+
+    def __html__(self) -> str:
+        return self._insert_image()
+
+
+def find_template(template_dirs: Iterable[Path] | None, name: str = TEMPLATE_NAME) -> Path:
+    """The first ``name`` found in ``template_dirs``; the error lists where it looked."""
+    dirs = [Path(d) for d in (template_dirs or default_template_dirs())]
+    for d in dirs:
+        if (d / name).is_file():
+            return d / name
+    raise FileNotFoundError(f"{name} not found in: {', '.join(str(d) for d in dirs)} "
+                            "(run templates/make_docx_template.py to make it)")
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """The same zip with fixed timestamps and permissions, so identical content gives identical bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(item.filename))
+    return out.getvalue()
+
+
+def render_docx(context: dict[str, Any], charts: Iterable[Any] = (),
+                template_dirs: Iterable[Path] | None = None) -> bytes:
+    """A facility's pack as Word document bytes (template ``pack.docx``)."""
+    tpl = DocxTemplate(str(find_template(template_dirs)))
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    images = {c.id: DescribedImage(tpl, c.png, c.alt, c.title) for c in charts}
+    titles = {c.id: c.title for c in charts}
+    alts = {c.id: c.alt for c in charts}
+    namespace = {**context, "charts": {cid: {"image": images[cid], "title": titles[cid], "alt": alts[cid]}
+                                       for cid in images}}
+    tpl.render(namespace, jinja_env=env, autoescape=True)
+    buffer = io.BytesIO()
+    tpl.save(buffer)
+    return normalise_zip(buffer.getvalue())

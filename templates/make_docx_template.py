@@ -1,0 +1,299 @@
+"""Make ``templates/pack.docx``, the Word template of a facility's pack (docxtpl / Jinja tags).
+
+Run it again after changing it: ``.venv/bin/python templates/make_docx_template.py``.
+The output is committed so analysts can restyle it in Word (keep the
+``{{ }}``, ``{%p %}`` and ``{%tr %}`` tags intact; each loop or condition tag
+sits in a paragraph or table row of its own). The tags use the context
+documented in docs/context.md, with ``charts[id]`` = {image, title, alt}.
+Same script, same bytes: dates and zip timestamps are fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt, RGBColor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from datapack.render.docx import normalise_zip  # noqa: E402
+
+ACCENT = RGBColor(0x0B, 0x4F, 0x7C)
+INK = RGBColor(0x22, 0x22, 0x22)
+OUT = Path(__file__).resolve().with_name("pack.docx")
+
+
+def _styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size, normal.font.color.rgb = "Arial", Pt(10), INK
+    normal.paragraph_format.space_after = Pt(4)
+    for name, size in (("Title", 26), ("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11)):
+        style = doc.styles[name]
+        style.font.name, style.font.size, style.font.color.rgb, style.font.bold = "Arial", Pt(size), ACCENT, True
+    doc.styles["Heading 1"].paragraph_format.page_break_before = True
+    doc.styles["Caption"].font.color.rgb = INK
+    # English (UK) for the spell checker and screen readers.
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="en-GB"/>'))
+
+
+def _page(doc) -> None:
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(20)
+    section.top_margin = section.bottom_margin = Mm(22)
+    for part in (section.header, section.footer):
+        p = part.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run("{{ project.marking }}").bold = True
+    p = section.footer.add_paragraph("{{ facility.name }}: {{ project.title }}. Page ")
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _field(p, "PAGE")
+
+
+def _field(paragraph, code: str) -> None:
+    """A Word field (PAGE, TOC): begin, instruction, separate, placeholder result, end (five runs)."""
+    for part in ("begin", "instr", "separate", "result", "end"):
+        run = paragraph.add_run("1" if part == "result" else None)
+        if part == "instr":
+            run._r.append(parse_xml(f'<w:instrText {nsdecls("w")} xml:space="preserve"> {code} </w:instrText>'))
+        elif part != "result":
+            run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="{part}"/>'))
+
+
+def _para(doc, text: str, style: str | None = None, bold: bool = False, italic: bool = False):
+    p = doc.add_paragraph(style=style)
+    run = p.add_run(text)
+    run.bold, run.italic = bold, italic
+    return p
+
+
+def _header_row(row, labels: list[str]) -> None:
+    """Bold, shaded, and repeated at the top of every page the table runs onto (w:tblHeader)."""
+    row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
+    for cell, label in zip(row.cells, labels):
+        cell.text = ""
+        cell.paragraphs[0].add_run(label).bold = True
+        cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="EDEDEB"/>'))
+
+
+def _table(doc, caption: str, headers: list[str], cells: list[str], loop: str | None) -> None:
+    """A captioned table: a header row, then one templated row repeated by ``{%tr for %}``."""
+    _para(doc, caption, style="Caption")
+    rows = 4 if loop else 2
+    table = doc.add_table(rows=rows, cols=len(headers))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    tbl_pr = table._tbl.tblPr
+    tbl_pr.append(parse_xml(f'<w:tblCaption {nsdecls("w")} w:val="{caption}"/>'))
+    _header_row(table.rows[0], headers)
+    body = 2 if loop else 1
+    if loop:
+        table.rows[1].cells[0].text = f"{{%tr {loop} %}}"
+        table.rows[3].cells[0].text = "{%tr endfor %}"
+    for cell, text in zip(table.rows[body].cells, cells):
+        cell.text = text
+
+
+def _dynamic_table(doc, caption: str, first: str, columns: str, column_label: str, rows: str,
+                   cells: str, cell_text: str, row_label: str) -> None:
+    """A table whose columns repeat too (``{%tc for %}``): period x category counts."""
+    _para(doc, caption, style="Caption")
+    table = doc.add_table(rows=4, cols=4)
+    table.style = doc.styles["Table Grid"]
+    _header_row(table.rows[0], [first, f"{{%tc for col in {columns} %}}", column_label, "{%tc endfor %}"])
+    table.rows[1].cells[0].text = f"{{%tr for row in {rows} %}}"
+    for cell, text in zip(table.rows[2].cells, [row_label, f"{{%tc for cell in {cells} %}}", cell_text,
+                                                "{%tc endfor %}"]):
+        cell.text = text
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+
+
+def _text_control(doc, tag: str, alias: str) -> None:
+    """A plain-text content control (a box the team can type into in Word)."""
+    doc.add_paragraph()  # keeps the control out of the heading before it
+    sdt = parse_xml(
+        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:alias w:val="{alias}"/><w:tag w:val="{tag}"/><w:showingPlcHdr/>'
+        '<w:text w:multiLine="1"/></w:sdtPr><w:sdtContent><w:p><w:r><w:rPr><w:color w:val="6B6B6B"/></w:rPr>'
+        '<w:t>Click or tap here to enter text.</w:t></w:r></w:p></w:sdtContent></w:sdt>')
+    body = doc.element.body
+    body.insert(len(body) - 1, sdt)  # before the final section properties
+
+
+def _chart(doc, chart_id: str) -> None:
+    _para(doc, f"{{%p if '{chart_id}' in charts %}}")
+    _para(doc, f"{{{{ charts['{chart_id}'].image }}}}")
+    _para(doc, f"{{{{ charts['{chart_id}'].title }}}}. {{{{ charts['{chart_id}'].alt }}}}", style="Caption")
+    _para(doc, "{%p endif %}")
+
+
+def build() -> Document:
+    """The template document."""
+    doc = Document()
+    package = doc.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype.endswith("/thumbnail"):  # python-docx's stock preview of a blank page
+            del package.rels[rel_id]
+    _styles(doc)
+    _page(doc)
+    props = doc.core_properties
+    props.title, props.subject = "{{ facility.name }}: {{ project.title }}", "Pre-visit datapack"
+    props.author = props.last_modified_by = "datapack"
+    props.created = props.modified = dt.datetime(2026, 1, 1)
+    props.revision = 1
+
+    _para(doc, "{{ project.marking }}", bold=True).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _para(doc, "{{ facility.name }}", style="Title")
+    _para(doc, "{{ project.title }}{% if project.body %}: {{ project.body }}{% endif %}", style="Subtitle")
+    _para(doc, "{{ facility.type_label }}{% if facility.function %}, {{ facility.function }}{% endif %}")
+    _table(doc, "About this facility and this pack", ["Item", "Detail"], [], None)
+    facts = doc.tables[-1]
+    for label, value in (("Operator", "{{ facility.operator or 'not recorded' }}"),
+                         ("Region", "{{ facility.region or 'not recorded' }}"),
+                         ("Capacity", "{{ facility.capacity.text }}"),
+                         ("Who is held", "{{ facility.population_group or 'not recorded' }}"),
+                         ("Responsible body", "{{ facility.body or 'not recorded' }}"),
+                         ("Data covers", "{{ period.label }}"),
+                         ("Pack built", "{{ built_at.label }} (datapack {{ version }})"),
+                         ("Marking", "{{ project.marking }}")):
+        cells = facts.add_row().cells
+        cells[0].text, cells[1].text = label, value
+    facts._tbl.remove(facts.rows[1]._tr)
+    _para(doc, "This pack is a starting point for enquiry, not a judgement. ", bold=True).add_run(
+        "Figures show where to look and what to ask; they do not say what is happening or why.")
+    _para(doc, "Contents", style="Heading 2")
+    toc = doc.add_paragraph()
+    _field(toc, 'TOC \\o "1-2" \\h \\z \\u')
+    toc.runs[3].text = "Right-click here and choose Update Field to list the contents."
+
+    doc.add_heading("1. At a glance", level=1)
+    _para(doc, "{%p for sentence in glance.sentences %}")
+    _para(doc, "{{ sentence }}", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _table(doc, "Key indicators", ["Indicator", "Figure", "Note"],
+           ["{{ row.label }}", "{{ row.figure.text }}", "{{ row.note or '' }}"], "for row in glance.indicators")
+
+    doc.add_heading("2. The facility and its population", level=1)
+    _para(doc, "{{ population.summary }}")
+    _chart(doc, "population")
+    _para(doc, "{%p if population.available and population.basis == 'throughput' %}")
+    _table(doc, "Detentions by month", ["Month", "Detentions", "In-use capacity"],
+           ["{{ r.label }}", "{{ r.throughput.text }}", "{{ r.in_use_cna.text }}"], "for r in population.months")
+    _para(doc, "{%p elif population.available %}")
+    _table(doc, "Population and capacity by month",
+           ["Month", "Population", "In-use capacity (CNA)", "Operational capacity", "% of in-use capacity"],
+           ["{{ r.label }}", "{{ r.population.text }}", "{{ r.in_use_cna.text }}", "{{ r.operational_capacity.text }}",
+            "{{ r.crowding.text }}"], "for r in population.months")
+    _para(doc, "{%p endif %}")
+
+    doc.add_heading("3. Incidents", level=1)
+    _para(doc, "{{ incidents.summary }}")
+    _para(doc, "{%p if incidents.available %}")
+    _para(doc, "The last 12 months are {{ incidents.windows.last.label }}; the previous 12 months are "
+               "{{ incidents.windows.previous.label }}. Rates are {{ incidents.rate_label }}: "
+               "{{ incidents.base_label }} {{ incidents.base.last.text }} in the last 12 months (figures for "
+               "{{ incidents.base.last.months }} of 12 months) and {{ incidents.base.previous.text }} in the previous "
+               "12 (figures for {{ incidents.base.previous.months }} of 12 months).")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if incidents.categories %}")
+    _table(doc, "Incidents by category: last 12 months against the previous 12 months",
+           ["Category", "Last 12 months", "Rate", "Previous 12 months", "Rate", "Change"],
+           ["{{ c.label }}", "{{ c.last.text }}", "{{ c.rate_last.text }}", "{{ c.previous.text }}",
+            "{{ c.rate_previous.text }}", "{{ c.change.text }}"], "for c in incidents.categories")
+    _para(doc, "{%p endif %}")
+    _chart(doc, "incidents")
+    _para(doc, "{%p if incidents.table %}")
+    _para(doc, "{%p for block in incidents.table.blocks %}")
+    _para(doc, "{{ block.label }}", style="Heading 3")
+    _dynamic_table(doc, "Incidents by period and category",
+                   "{{ 'Quarter' if incidents.table.period == 'quarter' else 'Month' }}", "incidents.table.columns", "{{ col.label }}",
+                   "block.rows", "row.cells", "{{ cell.text }}", "{{ row.label }}")
+    _para(doc, "Categories are not added together: one incident can fall under more than one.")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
+
+    doc.add_heading("4. Surveys", level=1)
+    _para(doc, "{%p if not surveys %}")
+    _para(doc, "No survey results are held for this facility.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p for s in surveys %}")
+    _para(doc, "{{ s.label }}", style="Heading 2")
+    _para(doc, "Respondents: {{ s.respondents.text }}{% if s.respondents_note %} ({{ s.respondents_note }})"
+               "{% endif %}{% if s.when %}; surveyed {{ s.when }}{% endif %}.")
+    _table(doc, "Share giving the answer counted, of those answering",
+           ["Question", "Answer counted", "%", "Giving it", "Answering", "Reading"],
+           ["{{ q.text }}", "{{ q.positive_answers }}", "{{ q.percent.text }}", "{{ q.positive.text }}",
+            "{{ q.answering.text }}", "{{ q.reading }}"], "for q in s.questions")
+    _para(doc, "{%p endfor %}")
+
+    doc.add_heading("5. Follow-up of past visits", level=1)
+    _para(doc, "{{ recommendations.summary }}")
+    _para(doc, "{%p if recommendations.available %}")
+    _table(doc, "Recommendations by status", ["Status", "Recommendations"],
+           ["{{ s.label }}", "{{ s.count.text }}"], "for s in recommendations.by_status")
+    _para(doc, "Total: {{ recommendations.total.text }} recommendations.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if recommendations.outstanding %}")
+    _para(doc, "Recommendations not yet achieved", style="Heading 2")
+    _table(doc, "Open, not achieved and partly achieved recommendations, longest overdue first",
+           ["Ref", "Recommendation", "Theme", "Made", "Due", "Status", "Days overdue", "Repeats"],
+           ["{{ r.ref }}", "{{ r.text or '' }}", "{{ r.theme or '' }}", "{{ r.made or '' }}", "{{ r.due or '' }}",
+            "{{ r.status_label }}", "{{ r.overdue_days.text if r.overdue_days else '' }}", "{{ r.repeats_ref or '' }}"],
+           "for r in recommendations.outstanding")
+    _para(doc, "{%p endif %}")
+    _para(doc, "Past visits", style="Heading 2")
+    _para(doc, "{%p if visits %}")
+    _table(doc, "Past visits, latest first", ["Started", "Ended", "Type", "Body", "Ratings"],
+           ["{{ v.start }}", "{{ v.end or '' }}", "{{ v.type or '' }}", "{{ v.body or '' }}",
+            "{{ v.ratings_text or '' }}"], "for v in visits")
+    _para(doc, "{%p else %}")
+    _para(doc, "No past visits are recorded for this facility.")
+    _para(doc, "{%p endif %}")
+
+    doc.add_heading("6. Notes for the team", level=1)
+    for tag, title in (("notes-enquiry", "Lines of enquiry agreed"), ("notes-people", "People to speak to"),
+                       ("notes-documents", "Documents to ask for")):
+        doc.add_heading(title, level=2)
+        _text_control(doc, tag, title)
+
+    doc.add_heading("Appendix: data and sources", level=1)
+    _para(doc, "{%p if sources %}")
+    _table(doc, "Files behind this facility's figures", ["Source", "File", "Rows", "From", "To", "SHA-256"],
+           ["{{ s.source }}", "{{ s.file }}", "{{ s.rows.text }}", "{{ s.first or '' }}", "{{ s.last or '' }}",
+            "{{ s.sha256 }}"], "for s in sources")
+    _para(doc, "{%p else %}")
+    _para(doc, "No source file supplied rows for this facility.")
+    _para(doc, "{%p endif %}")
+    doc.add_heading("Data quality", level=2)
+    _para(doc, "{%p for d in data_quality %}")
+    _para(doc, "{{ d.severity|upper }}: {{ d.text }}", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if not data_quality %}")
+    _para(doc, "No problems were found in this facility's rows.")
+    _para(doc, "{%p endif %}")
+    doc.add_heading("Disclosure control", level=2)
+    _para(doc, "{{ disclosure.rule }}")
+    doc.add_heading("About this pack", level=2)
+    _para(doc, "Built {{ built_at.label }} by datapack {{ version }}. Data covers: {{ period.label }}. "
+               "Every figure in this pack is also in pack.json.")
+    _para(doc, "{{ project.marking }}", bold=True).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return doc
+
+
+def main() -> Path:
+    """Write ``pack.docx`` beside this script and return its path."""
+    buffer = io.BytesIO()
+    build().save(buffer)
+    OUT.write_bytes(normalise_zip(buffer.getvalue()))
+    return OUT
+
+
+if __name__ == "__main__":
+    print(main())
