@@ -74,3 +74,11 @@ def test_every_command_and_option_is_documented_in_the_readme():
         for param in command.params:
             if isinstance(param, click.Option) and param.name != "help":
                 assert any(opt in readme for opt in param.opts), f"{name} {param.opts} not in README.md"
+
+
+def test_progress_is_plain_text_when_not_a_terminal_and_silent_with_quiet(tmp_path):
+    config = _fixture_project(tmp_path, clean=True)
+    loud = CliRunner().invoke(main, ["validate", "--config", config])
+    assert "Reading sources..." in loud.output and "\x1b[" not in loud.output
+    quiet = CliRunner().invoke(main, ["validate", "--quiet", "--config", config])
+    assert "Reading sources" not in quiet.output

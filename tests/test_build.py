@@ -1,0 +1,73 @@
+"""`datapack build`: packs per facility, manifests that trace inputs, failures kept to one facility."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from datapack.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = str(ROOT / "datapack.yaml")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(main, ["build", "--config", CONFIG, "--output", str(out), "--quiet",
+                                       "--facility", "NGT", "--facility", "Linden Lodge Secure Unit"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_only_the_named_facilities_are_built_each_with_all_four_files(built):
+    folders = sorted(p.name for p in built.iterdir() if p.is_dir())
+    assert folders == ["lls", "ngt"]
+    for folder in folders:
+        assert sorted(p.name for p in (built / folder).iterdir()) == [
+            "datapack.docx", "datapack.html", "manifest.json", "pack.json"]
+    assert (built / "index.html").is_file()
+
+
+def test_the_manifest_names_every_input_with_its_real_hash(built):
+    manifest = json.loads((built / "ngt" / "manifest.json").read_text())
+    assert manifest["version"] and manifest["built_at"] and len(manifest["configuration_sha256"]) == 64
+    assert manifest["configuration_sha256"] == hashlib.sha256((ROOT / "datapack.yaml").read_bytes()).hexdigest()
+    files = {i["file"]: i["sha256"] for i in manifest["inputs"]}
+    assert "incident_log_2025.csv" in files and "facilities.csv" in files
+    for path in (ROOT / "sources").rglob("*"):
+        if path.name in files:
+            assert files[path.name] == hashlib.sha256(path.read_bytes()).hexdigest(), path.name
+
+
+def test_a_police_suite_pack_does_not_list_files_that_have_none_of_its_rows(built):
+    manifest = json.loads((built / "ngt" / "manifest.json").read_text())
+    assert "custody_throughput.csv" not in {i["file"] for i in manifest["inputs"]}
+
+
+def test_an_unknown_facility_is_refused_with_the_nearest_names(tmp_path):
+    result = CliRunner().invoke(main, ["build", "--config", CONFIG, "--output", str(tmp_path), "--quiet",
+                                       "--facility", "Northgat"])
+    assert result.exit_code == 1
+    assert "HMP Northgate" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_facility_failing_does_not_stop_the_others(tmp_path, monkeypatch):
+    import datapack.analysis as analysis
+
+    real = analysis.facility_context
+
+    def flaky(estate, facility_id, *args, **kwargs):
+        if facility_id == "NGT":
+            raise ValueError("broken data for this facility")
+        return real(estate, facility_id, *args, **kwargs)
+    monkeypatch.setattr(analysis, "facility_context", flaky)
+    result = CliRunner().invoke(main, ["build", "--config", CONFIG, "--output", str(tmp_path), "--quiet",
+                                       "--format", "html", "--facility", "NGT", "--facility", "BRF"])
+    assert result.exit_code == 1
+    assert "FAILED NGT: ValueError: broken data for this facility" in result.output
+    assert (tmp_path / "brf" / "datapack.html").is_file()
+    assert not (tmp_path / "ngt").exists()
