@@ -98,6 +98,23 @@ class FacilityMatching(_Strict):
     strip_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_PREFIXES))
 
 
+class Analysis(_Strict):
+    """Settings of the analysis; every threshold the pack uses is here, documented."""
+
+    indicators: str | None = Field(None, description="Indicators file; the shipped defaults when omitted.")
+    enquiry: str | None = Field(None, description="Areas-for-enquiry master list; the shipped one when omitted.")
+    framework: str = Field("hmip", description="Section framework of the indicators file (hmip or imb shipped).")
+    window_months: int = Field(12, ge=3, description="Length of the latest and previous periods compared.")
+    alpha: float = Field(0.01, gt=0, lt=0.5, description="Significance level for survey and rate comparisons.")
+    spc_screening: bool = Field(False, description="Screen out large moving ranges before computing SPC limits.")
+    spc_min_points: int = Field(12, ge=2, description="Below this many points, control limits are 'trial'.")
+    funnel_overdispersion: bool = Field(True, description="Widen funnel limits for over-dispersion among peers.")
+    equality_threshold: float = Field(1.25, gt=1, description="Relative rate beyond which a difference is raised.")
+    rise_threshold: float = Field(0.25, ge=0, description="A change of rate at least this large (25%) is raised.")
+    survey_min_group: int = Field(11, ge=1, description="Smallest group of respondents discussed (IDSR uses 11).")
+    overdue_share: float = Field(0.5, gt=0, le=1, description="Share of recommendations not achieved that is raised.")
+
+
 class Project(_Strict):
     """What appears on the cover of every pack."""
 
@@ -115,6 +132,7 @@ class Config(_Strict):
     templates: str | None = Field(None, description="Folder of templates that override the project's templates/.")
     disclosure: Disclosure = Disclosure()
     facilities: FacilityMatching = FacilityMatching()
+    analysis: Analysis = Analysis()
     status_vocabulary: dict[str, str] = Field(
         default_factory=dict, description="Extra recommendation statuses -> internal scale.")
     sources: list[SourceConfig]

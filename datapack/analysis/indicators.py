@@ -1,0 +1,191 @@
+"""Every indicator for every facility at once: monthly series and period figures.
+
+Computed for the whole estate in one pass (vectorised), so comparisons with
+peers cost nothing extra. Periods end at the latest month of incident data
+anywhere in the estate, so all facilities are compared over the same months:
+
+* ``last``: the latest ``window`` months (12 by default), ``prev``: the
+  ``window`` months before, ``quarter``: the latest three months;
+* the base is the average monthly population over the period (per 1,000
+  population), or the total throughput for short-stay places (per 1,000
+  detentions);
+* a facility has **no data** for an indicator (rather than zero) when it has
+  no incident rows at all, or when the indicator's categories are recorded
+  nowhere among facilities of its type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from datapack.indicators import Indicator, IndicatorSet
+from datapack.tables import schemas
+from datapack.tables.cells import normalise_label
+
+PERIODS = ("last", "prev", "quarter")
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The months compared, ending with the latest month of incident data in the estate."""
+
+    end: pd.Period
+    months: int = 12
+
+    def span(self, period: str) -> tuple[pd.Period, pd.Period]:
+        if period == "last":
+            return self.end - (self.months - 1), self.end
+        if period == "prev":
+            return self.end - (2 * self.months - 1), self.end - self.months
+        if period == "quarter":
+            return self.end - 2, self.end
+        raise KeyError(period)
+
+    @property
+    def series_start(self) -> pd.Period:
+        return self.end - (3 * self.months - 1)
+
+
+@dataclass(frozen=True)
+class IndicatorResults:
+    """Figures for every facility x indicator.
+
+    ``periods``: one row per facility x indicator with, for each of last /
+    prev / quarter, ``<p>_count``, ``<p>_base`` and ``<p>_rate``, plus
+    ``basis`` (population or throughput), ``recorded`` and ``change`` (the
+    relative change in rate, last against prev). ``series``: one row per
+    facility x indicator x month with ``count``, ``base`` and ``rate``.
+    """
+
+    windows: Windows | None
+    periods: pd.DataFrame
+    series: pd.DataFrame
+    definitions: IndicatorSet
+
+
+def basis_of(facilities: pd.DataFrame) -> pd.Series:
+    """``throughput`` for short-stay places, else ``population``, by facility id."""
+    kinds = facilities.set_index("facility_id")["facility_type"]
+    return kinds.isin(schemas.THROUGHPUT_TYPES).map({True: "throughput", False: "population"})
+
+
+def monthly_bases(population: pd.DataFrame) -> pd.DataFrame:
+    """Population, throughput and in-use capacity per facility and month (latest count in a month)."""
+    if population.empty:
+        return pd.DataFrame(columns=["facility_id", "month", "population", "throughput", "in_use_cna"])
+    data = population.assign(month=population["month"].dt.to_period("M"))
+    if "count_date" in data:
+        data = data.sort_values(["month", "count_date"], na_position="first")
+    cols = [c for c in ("population", "throughput", "in_use_cna") if c in data]
+    return data.groupby(["facility_id", "month"], as_index=False)[cols].last()
+
+
+def _selected(incidents: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
+    rows = incidents[incidents["category"].isin(ind.numerator.categories)]
+    if ind.numerator.subcategories:
+        wanted = {normalise_label(s) for s in ind.numerator.subcategories}
+        rows = rows[rows["subcategory"].map(normalise_label).isin(wanted)]
+    count = ind.numerator.count
+    if count == "hospital":
+        rows = rows[rows["hospital"].fillna(False).astype(bool)]
+    elif count == "serious":
+        rows = rows[rows["serious"].fillna(False).astype(bool)]
+    weight = (rows["duration_hours"].fillna(0) if count == "duration_hours"
+              else rows["count"].fillna(1).astype(float))
+    return rows.assign(_w=weight.to_numpy())
+
+
+def _aggregate(rows: pd.DataFrame, ind: Indicator, keys: list[str]) -> pd.Series:
+    if ind.numerator.count == "individuals":
+        return rows.dropna(subset=["person_ref"]).groupby(keys)["person_ref"].nunique().astype(float)
+    return rows.groupby(keys)["_w"].sum()
+
+
+def _recorded(incidents: pd.DataFrame, facilities: pd.DataFrame, ind: Indicator) -> pd.Series:
+    """Whether the indicator can be zero (rather than unknown) at each facility."""
+    has_rows = facilities["facility_id"].isin(incidents["facility_id"].unique())
+    kinds = facilities.set_index("facility_id")["facility_type"]
+    types_recording = set(kinds.reindex(incidents.loc[incidents["category"].isin(ind.numerator.categories),
+                                                      "facility_id"].unique()).dropna())
+    recorded = has_rows.to_numpy() & facilities["facility_type"].isin(types_recording).to_numpy()
+    if ind.rare:  # a death is recorded wherever incidents are; none is a true zero
+        recorded = has_rows.to_numpy()
+    return pd.Series(recorded, index=facilities["facility_id"].to_numpy())
+
+
+def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> IndicatorResults:
+    """Every indicator for every facility in the register."""
+    facilities = estate.facilities
+    incidents = estate.table("incidents")
+    incidents = incidents.assign(month=incidents["occurred"].dt.to_period("M"))
+    if incidents.empty:
+        return IndicatorResults(None, pd.DataFrame(), pd.DataFrame(), definitions)
+    windows = Windows(incidents["month"].max(), window_months)
+    bases = monthly_bases(estate.table("population"))
+    basis = basis_of(facilities)
+    months = pd.period_range(windows.series_start, windows.end, freq="M")
+    grid = pd.MultiIndex.from_product([facilities["facility_id"], months], names=["facility_id", "month"])
+    base_grid = bases.set_index(["facility_id", "month"]).reindex(grid)
+    use_throughput = basis.reindex(grid.get_level_values(0)).eq("throughput").to_numpy()
+    monthly_base = np.where(use_throughput, base_grid["throughput"], base_grid["population"])
+    series_parts, period_rows = [], []
+    for ind in definitions.indicators:
+        if ind.kind == "crowding":
+            counts = base_grid["population"]
+            base = base_grid["in_use_cna"]
+            recorded = pd.Series(True, index=facilities["facility_id"].to_numpy())
+            scale, no_base = 100.0, False
+        else:
+            rows = _selected(incidents, ind)
+            counts = _aggregate(rows, ind, ["facility_id", "month"]).reindex(grid, fill_value=0.0)
+            recorded = _recorded(incidents, facilities, ind)
+            base = pd.Series(monthly_base, index=grid) if ind.denominator != "none" else pd.Series(np.nan, index=grid)
+            scale, no_base = ind.scale, ind.denominator == "none"
+        known = recorded.reindex(grid.get_level_values(0)).to_numpy()
+        frame = pd.DataFrame({"count": np.where(known, counts.to_numpy(dtype=float), np.nan),
+                              "base": base.to_numpy(dtype=float)}, index=grid).reset_index()
+        frame["rate"] = frame["count"] / frame["base"] * scale
+        frame["indicator"] = ind.id
+        series_parts.append(frame)
+        period_rows.append(_periods(frame, rows if ind.kind != "crowding" else None, ind, windows, basis,
+                                    recorded, scale, no_base))
+    periods = pd.concat(period_rows, ignore_index=True)
+    series = pd.concat(series_parts, ignore_index=True)
+    return IndicatorResults(windows, periods, series, definitions)
+
+
+def _periods(frame: pd.DataFrame, rows: pd.DataFrame | None, ind: Indicator, windows: Windows,
+             basis: pd.Series, recorded: pd.Series, scale: float, no_base: bool) -> pd.DataFrame:
+    out = pd.DataFrame({"facility_id": recorded.index, "indicator": ind.id})
+    out["basis"] = basis.reindex(out["facility_id"]).to_numpy()
+    out["recorded"] = recorded.to_numpy()
+    for name in PERIODS:
+        first, last = windows.span(name)
+        part = frame[(frame["month"] >= first) & (frame["month"] <= last)]
+        grouped = part.groupby("facility_id")
+        if ind.kind == "crowding":  # the latest month's figures, not a sum
+            latest = part.dropna(subset=["count", "base"]).groupby("facility_id").last()
+            count, base = latest["count"], latest["base"]
+        else:
+            if ind.numerator.count == "individuals" and rows is not None:
+                in_window = rows[(rows["month"] >= first) & (rows["month"] <= last)]
+                count = _aggregate(in_window, ind, ["facility_id"])
+                count = count.reindex(out["facility_id"], fill_value=0.0).where(recorded.to_numpy())
+            else:
+                count = grouped["count"].sum(min_count=1)
+            # population: the average month; throughput: the total over the period
+            base = grouped["base"].mean()
+            totals = grouped["base"].sum(min_count=1)
+            use_total = basis.reindex(base.index).eq("throughput")
+            base = base.where(~use_total, totals)
+        out[f"{name}_count"] = pd.Series(count).reindex(out["facility_id"]).to_numpy()
+        out[f"{name}_base"] = np.nan if no_base else pd.Series(base).reindex(out["facility_id"]).to_numpy()
+        out[f"{name}_rate"] = out[f"{name}_count"] / out[f"{name}_base"] * scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left = out["last_rate"].where(out["last_base"].notna(), out["last_count"])
+        right = out["prev_rate"].where(out["prev_base"].notna(), out["prev_count"])
+        out["change"] = np.where(right > 0, left / right - 1, np.nan)
+    return out

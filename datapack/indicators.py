@@ -1,0 +1,114 @@
+"""Indicator definitions: what is counted, against what base, and which way is good.
+
+Definitions live in configuration (``datapack/defaults/indicators.yaml`` by
+default; ``analysis.indicators`` names another file), never in code, so an
+organisation can add or change one without programming. The file is checked
+in full against this schema before any work.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from datapack.problems import InputError, Problem
+from datapack.tables.schemas import INCIDENT_CATEGORIES
+
+Direction = Literal["up", "down", "neutral"]
+Lens = Literal["people", "moments", "practices", "culture", "followup", "wider"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Numerator(_Strict):
+    """What an indicator counts."""
+
+    categories: list[str] = Field(default_factory=list, description="Incident categories counted.")
+    subcategories: list[str] | None = Field(None, description="Only these sub-categories (matched ignoring case).")
+    count: Literal["events", "individuals", "hospital", "serious", "duration_hours"] = "events"
+    measures: list[str] = Field(default_factory=list,
+                                description="incident_counts measures that feed this indicator (published aggregates).")
+
+    @model_validator(mode="after")
+    def _known(self) -> "Numerator":
+        unknown = [c for c in self.categories if c not in INCIDENT_CATEGORIES]
+        if unknown:
+            raise ValueError(f"unknown categories {unknown}; known: {', '.join(INCIDENT_CATEGORIES)}")
+        return self
+
+
+class Indicator(_Strict):
+    """One indicator, computed for every facility."""
+
+    id: str
+    label: str
+    kind: Literal["incidents", "crowding"] = "incidents"
+    numerator: Numerator = Numerator()
+    denominator: Literal["auto", "population", "throughput", "none"] = "auto"
+    scale: float = Field(1000, description="Rates are per this many of the base.")
+    good_direction: Direction = "down"
+    rare: bool = Field(False, description="Rare events (deaths): compared by exact Poisson, not control charts.")
+    sections: dict[str, str] = Field(default_factory=dict, description="Framework id -> section id.")
+    lens: Lens = "practices"
+    series_breaks: list[str] = Field(default_factory=list, description="Months (YYYY-MM) where definitions changed.")
+    unit: Literal["events", "people", "hours", "percent"] = "events"
+
+
+class Section(_Strict):
+    id: str
+    title: str
+
+
+class Framework(_Strict):
+    title: str
+    sections: list[Section]
+
+
+class IndicatorSet(_Strict):
+    """The whole indicators file."""
+
+    version: str
+    frameworks: dict[str, Framework]
+    indicators: list[Indicator]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "IndicatorSet":
+        ids = [i.id for i in self.indicators]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"indicator ids must be unique; repeated: {', '.join(dupes)}")
+        for ind in self.indicators:
+            for framework, section in ind.sections.items():
+                if framework not in self.frameworks:
+                    raise ValueError(f"{ind.id}: unknown framework {framework!r}")
+                if section not in {s.id for s in self.frameworks[framework].sections}:
+                    raise ValueError(f"{ind.id}: framework {framework!r} has no section {section!r}")
+        return self
+
+    def get(self, indicator_id: str) -> Indicator:
+        return next(i for i in self.indicators if i.id == indicator_id)
+
+
+def load_indicators(path: Path | None = None) -> IndicatorSet:
+    """The configured indicators file, or the shipped defaults; every problem reported at once."""
+    if path is None:
+        text = resources.files("datapack.defaults").joinpath("indicators.yaml").read_text()
+        where = "datapack/defaults/indicators.yaml"
+    else:
+        if not path.is_file():
+            raise InputError([Problem("indicators-missing", f"indicators file {str(path)!r} not found",
+                                      file=str(path), hint="correct analysis.indicators in the configuration")])
+        text, where = path.read_text(), str(path)
+    try:
+        return IndicatorSet.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise InputError([Problem("indicators", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", file=where)
+                          for e in exc.errors()])
+    except yaml.YAMLError as exc:
+        raise InputError([Problem("indicators-yaml", f"not valid YAML: {exc}", file=where)])
