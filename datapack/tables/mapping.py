@@ -276,6 +276,18 @@ def _resolve_facilities(frame: pd.DataFrame, index: Any, on_unknown: str, out: _
     return frame
 
 
+def _derive(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Columns that follow from others: days since arrival, from the arrival date."""
+    if table == "incidents" and "arrival_date" in frame.columns and "occurred" in frame.columns:
+        days = (frame["occurred"] - frame["arrival_date"]).dt.total_seconds() / 86400
+        days = days.where(days >= 0)  # an arrival after the incident is a data error, not a negative stay
+        if "days_since_arrival" in frame.columns:
+            frame["days_since_arrival"] = frame["days_since_arrival"].fillna(days)
+        else:
+            frame["days_since_arrival"] = days
+    return frame
+
+
 def _check_required(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collector) -> pd.Series:
     """Rows missing a required value are reported and left out."""
     keep = pd.Series(True, index=frame.index)
@@ -320,6 +332,7 @@ def to_canonical(raw: RawTable, source: SourceConfig, index: Any = None, on_unkn
         coerced = _resolve_facilities(coerced, index, on_unknown, out,
                                       _heading_of(source, "facility" if "facility" in source.columns else "facility_id"),
                                       {} if added is None else added)
+    coerced = _derive(coerced, table)
     keep = _check_required(coerced, table, source, out)
     result = coerced[keep].copy()
     result["_source"] = source.name
