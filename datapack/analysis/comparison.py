@@ -1,0 +1,81 @@
+"""Each facility against its peers: funnel limits and position (percentile rank, quintile).
+
+Peers are facilities with the same ``function`` in the register (its peer
+group), as HMPPS groups prisons. A funnel needs at least ``MIN_UNITS``
+facilities with a usable base; a peer group smaller than that is compared
+with every facility measured on the same basis (population or throughput)
+instead, and says so. Facilities with no data for an indicator are left
+out, never counted as zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from datapack.analysis.funnel import FunnelSettings, funnel
+from datapack.analysis.indicators import IndicatorResults
+from datapack.analysis.peers import percentile_rank, quintile
+
+#: Fewest facilities a funnel is drawn for.
+MIN_UNITS = 3
+
+
+def peer_groups(facilities: pd.DataFrame) -> pd.Series:
+    """Peer group of each facility: its function, or its type where no function is given."""
+    table = facilities.set_index("facility_id")
+    return table["function"].fillna(table["facility_type"]).astype(str)
+
+
+def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion: bool = True) -> pd.DataFrame:
+    """One row per facility x indicator: the peer rate, funnel flag, and position among peers and all.
+
+    Columns: facility_id, indicator, peer_group, compared_with ("peers" or
+    "all"), n_compared, target (the pooled rate), flag, z, rank_peers,
+    quintile_peers, rank_all, quintile_all.
+    """
+    if results.periods.empty:
+        return pd.DataFrame()
+    groups = peer_groups(facilities)
+    settings = FunnelSettings(overdispersion=True if overdispersion else False, method="rate")
+    rows = []
+    periods = results.periods
+    for ind in results.definitions.indicators:
+        part = periods[(periods["indicator"] == ind.id)].copy()
+        part["peer_group"] = groups.reindex(part["facility_id"]).to_numpy()
+        usable = part[part["last_count"].notna() & (part["last_base"] > 0)]
+        scale = 100.0 if ind.kind == "crowding" else ind.scale
+        for basis, same_basis in usable.groupby("basis"):
+            all_rank = percentile_rank(same_basis.set_index("facility_id")["last_rate"])
+            for group, members in same_basis.groupby("peer_group"):
+                pool = members if len(members) >= MIN_UNITS else same_basis
+                compared_with = "peers" if len(members) >= MIN_UNITS else "all"
+                fun = _funnel(pool, settings, scale) if ind.kind != "crowding" and len(pool) >= MIN_UNITS else None
+                peer_rank = percentile_rank(members.set_index("facility_id")["last_rate"])
+                for fid in members["facility_id"]:
+                    unit = fun.get(fid) if fun else None
+                    rows.append({
+                        "facility_id": fid, "indicator": ind.id, "peer_group": group, "basis": basis,
+                        "compared_with": compared_with, "n_compared": len(pool), "n_peers": len(members),
+                        "target": fun["_target"] if fun else _pooled(pool, scale),
+                        "flag": unit.flag if unit else None, "z": unit.z_adjusted if unit else np.nan,
+                        "rank_peers": peer_rank.get(fid, np.nan),
+                        "quintile_peers": quintile(peer_rank.get(fid), len(members)),
+                        "rank_all": all_rank.get(fid, np.nan),
+                        "quintile_all": quintile(all_rank.get(fid), len(same_basis))})
+    return pd.DataFrame(rows)
+
+
+def _pooled(pool: pd.DataFrame, scale: float) -> float:
+    base = pool["last_base"].sum()
+    return float(pool["last_count"].sum() / base * scale) if base else np.nan
+
+
+def _funnel(pool: pd.DataFrame, settings: FunnelSettings, scale: float) -> dict:
+    result = funnel(pool["last_count"].to_numpy(float), pool["last_base"].to_numpy(float),
+                    labels=pool["facility_id"].tolist(), kind="rate",
+                    settings=FunnelSettings(levels=settings.levels, overdispersion=settings.overdispersion,
+                                            method="rate", scale=scale))
+    units = {u.label: u for u in result.units}
+    units["_target"] = result.target
+    return units

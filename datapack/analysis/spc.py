@@ -1,0 +1,369 @@
+"""Statistical process control: XmR charts read the NHS England "Making Data Count" way.
+
+Follows NHSRplotthedots (nhs-r-community/NHSRplotthedots, ``R/ptd_spc_standard.R`` and
+``R/ptd_calculate_point_type.R``), which codes the NHS England rules:
+
+* centre = mean; moving range mR_i = |x_i - x_(i-1)|; limits = mean +/- 2.66 x mean(mR);
+  near limits at 2/3 of that distance. The lower limit is kept raw (it may be below zero);
+  ``lower_bound`` only clips the ``*_display`` copies used to draw the chart.
+* screening (``SpcSettings.screening``) drops moving ranges >= 3.267 x mean(mR), once, then
+  recomputes mean(mR). NHSRplotthedots screens by default (``screen_outliers = TRUE``); the NHS
+  England Excel tools do not, and neither do we by default, so figures match the Excel charts.
+* special-cause rules, typed in this priority (as NHSRplotthedots' ``case_when``):
+  1. ``outside``: a point above the upper or below the lower limit;
+  2. ``trend``: ``trend_length`` points (so ``trend_length - 1`` steps) each strictly above (or
+     below) the one before; a tie breaks it; every point of the run is flagged and typed by the
+     run's direction (up = high), not by its side of the mean. A peak shared by a rising and a
+     falling run takes the direction of the step after it, as NHSRplotthedots does;
+  3. ``two_of_three``: in any 3 consecutive points all on the same side of the mean (a point on
+     the mean breaks it), at least 2 are "close": beyond a near limit but not beyond the limit
+     (points outside the limits are not close, as in NHSRplotthedots). Only the close points
+     are flagged;
+  4. ``shift``: ``shift_length`` consecutive points on one side of the mean; a point exactly on
+     the mean breaks it; every point of the run is flagged.
+* fewer than ``min_points`` points behind a segment's limits make them "trial" limits.
+
+Missing values (NaN: not recorded or suppressed). NHSRplotthedots asks for no gaps; where there
+is one, R's ``diff()`` gives NA and ``mean(na.rm = TRUE)`` drops it, so no moving range is taken
+across a gap. We do the same: mR only between neighbours that are both present. The rules skip
+missing points: runs are counted over the present points, so a gap neither breaks nor extends a
+run (a run of 7 with a gap inside still has 7 points). Missing points are typed ``"missing"``.
+Unlike NHSRplotthedots, which counts rows, ``min_points`` and ``max_points_for_limits`` count
+present points.
+
+Rebasing (``rebase_at``) starts a new segment with its own mean, mR and limits; no moving range
+and no rule crosses a break.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+#: 3 / d2, d2 = 1.128 for moving ranges of two points.
+LIMIT = 2.66
+NEAR = 2 * LIMIT / 3
+#: D4 for ranges of two points: the upper limit of the moving-range chart, used for screening.
+SCREEN = 3.267
+RULES = ("outside", "trend", "two_of_three", "shift")
+IMPROVEMENTS = ("up", "down", "neutral")
+Improvement = Literal["up", "down", "neutral"]
+
+
+@dataclass(frozen=True)
+class SpcSettings:
+    """How limits are computed and how long a run must be to signal.
+
+    ``screening``: drop moving ranges >= 3.267 x mean(mR) before the limits (NHSRplotthedots: on;
+    NHS England Excel tools: off). ``max_points_for_limits``: compute each segment's limits from
+    its first N present points only ("fix after N"), then judge every later point against them.
+    """
+
+    screening: bool = False
+    trend_length: int = 7
+    shift_length: int = 7
+    min_points: int = 12
+    max_points_for_limits: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("trend_length", "shift_length", "min_points"):
+            if getattr(self, name) < 2:
+                raise ValueError(f"SpcSettings.{name} must be at least 2, got {getattr(self, name)}")
+        if self.max_points_for_limits is not None and self.max_points_for_limits < 2:
+            raise ValueError(f"SpcSettings.max_points_for_limits must be at least 2 or None, "
+                             f"got {self.max_points_for_limits}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A trend or shift: ``rule``, ``direction`` ("high" = rising / above the mean, "low"),
+    positions ``first`` and ``last`` (inclusive, into the series) and ``length`` in present points."""
+
+    rule: str
+    direction: str
+    first: int
+    last: int
+    length: int
+
+
+@dataclass(frozen=True)
+class SpcResult:
+    """An XmR chart: per-point tuples (all the length of ``values``) and whole-chart verdicts.
+
+    ``direction`` is the side a special cause points to ("high"/"low", None for common cause or
+    missing); ``point_type`` is "common_cause", "improvement", "concern", "neutral" or "missing".
+    ``variation_icon`` comes from the latest present point; ``assurance`` from the latest
+    segment's limits against ``target``. ``baseline_points`` counts, per segment, the present
+    points its limits rest on; ``trial`` is true when any of these is below ``settings.min_points``.
+    ``runs`` lists every trend and shift, in order of their last point.
+    """
+
+    values: tuple[float, ...]
+    periods: tuple[Any, ...]
+    mean: tuple[float, ...]
+    ucl: tuple[float, ...]
+    lcl: tuple[float, ...]
+    near_ucl: tuple[float, ...]
+    near_lcl: tuple[float, ...]
+    segment: tuple[int, ...]
+    outside: tuple[bool, ...]
+    trend: tuple[bool, ...]
+    two_of_three: tuple[bool, ...]
+    shift: tuple[bool, ...]
+    direction: tuple[str | None, ...]
+    point_type: tuple[str, ...]
+    runs: tuple[Run, ...]
+    baseline_points: tuple[int, ...]
+    trial: bool
+    variation_icon: str | None
+    assurance: str | None
+    improvement: Improvement
+    target: float | None = None
+    lower_bound: float | None = None
+    settings: SpcSettings = SpcSettings()
+
+    @property
+    def lcl_display(self) -> tuple[float, ...]:
+        """The lower limit clipped at ``lower_bound`` (for drawing only; rules use ``lcl``)."""
+        return self._clip(self.lcl)
+
+    @property
+    def near_lcl_display(self) -> tuple[float, ...]:
+        """The near lower limit clipped at ``lower_bound`` (for drawing only)."""
+        return self._clip(self.near_lcl)
+
+    def _clip(self, limits: tuple[float, ...]) -> tuple[float, ...]:
+        if self.lower_bound is None:
+            return limits
+        return tuple(v if math.isnan(v) else max(v, self.lower_bound) for v in limits)
+
+    def flags(self, i: int) -> list[str]:
+        """The names of the rules that flag point ``i``, in priority order."""
+        return [rule for rule in RULES if getattr(self, rule)[i]]
+
+
+def xmr(values: Sequence[float], periods: Sequence[Any] | None = None, improvement: Improvement = "neutral",
+        rebase_at: Sequence[Any] = (), settings: SpcSettings = SpcSettings(), target: float | None = None,
+        lower_bound: float | None = None) -> SpcResult:
+    """An XmR chart of ``values`` in time order, with NHS "Making Data Count" signals.
+
+    ``periods`` label the points (default 0..n-1). Each ``rebase_at`` entry is a period, or (if
+    it is not one of the periods) an integer position; a new segment starts there.
+    ``improvement`` says which way is good. See the module docstring for the rules.
+    """
+    if improvement not in IMPROVEMENTS:
+        raise ValueError(f"improvement must be one of {', '.join(IMPROVEMENTS)}; got {improvement!r}")
+    y = pd.to_numeric(pd.Series(list(values), dtype=object), errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    n = len(y)
+    periods = tuple(range(n)) if periods is None else tuple(periods)
+    if len(periods) != n:
+        raise ValueError(f"periods has {len(periods)} entries but values has {n}")
+    starts = _segment_starts(rebase_at, periods)
+    segment = np.cumsum([i in starts for i in range(n)]).astype(int) - 1 if n else np.zeros(0, int)
+    lines = {k: np.full(n, np.nan) for k in ("mean", "ucl", "lcl", "near_ucl", "near_lcl")}
+    flags = {rule: np.zeros(n, bool) for rule in RULES}
+    direction: list[str | None] = [None] * n
+    runs: list[Run] = []
+    counts: list[int] = []
+    for s in range(segment.max() + 1 if n else 0):
+        idx = np.flatnonzero(segment == s)
+        mean, amr, base = _limits(y[idx], settings)
+        counts.append(base)
+        lines["mean"][idx], lines["ucl"][idx], lines["lcl"][idx] = mean, mean + LIMIT * amr, mean - LIMIT * amr
+        lines["near_ucl"][idx], lines["near_lcl"][idx] = mean + NEAR * amr, mean - NEAR * amr
+        present = idx[~np.isnan(y[idx])]
+        runs += _rules(y, present, {k: v[idx[0]] for k, v in lines.items()}, settings, flags, direction)
+    point_type = ["missing" if math.isnan(y[i]) else _kind(direction[i], improvement) for i in range(n)]
+    latest = {k: float(v[-1]) if n else math.nan for k, v in lines.items()}
+    return SpcResult(
+        values=tuple(y.tolist()), periods=periods, segment=tuple(segment.tolist()),
+        **{k: tuple(v.tolist()) for k, v in lines.items()}, **{k: tuple(v.tolist()) for k, v in flags.items()},
+        direction=tuple(direction), point_type=tuple(point_type), runs=tuple(runs), baseline_points=tuple(counts),
+        trial=any(c < settings.min_points for c in counts),
+        variation_icon=_icon(point_type, direction), assurance=_assurance(target, improvement, latest),
+        improvement=improvement, target=target, lower_bound=lower_bound, settings=settings)
+
+
+def _segment_starts(rebase_at: Sequence[Any], periods: tuple[Any, ...]) -> set[int]:
+    """Positions where segments start: 0 plus each rebase point (a period, else a position)."""
+    starts = {0}
+    for item in rebase_at:
+        matches = [i for i, p in enumerate(periods) if _same(p, item)]
+        if matches:
+            starts.add(matches[0])
+        elif isinstance(item, (int, np.integer)) and not isinstance(item, bool) and 0 <= item < len(periods):
+            starts.add(int(item))
+        else:
+            span = f"{periods[0]} to {periods[-1]}" if periods else "no periods"
+            raise ValueError(f"rebase_at {item!r} is neither one of the periods ({span}) nor a position in them")
+    return starts
+
+
+def _same(period: Any, item: Any) -> bool:
+    # periods of any kind (Period, Timestamp, str, int) may refuse to compare with the item
+    try:
+        return bool(period == item)
+    except (TypeError, ValueError):
+        return False
+
+
+def _limits(seg: np.ndarray, settings: SpcSettings) -> tuple[float, float, int]:
+    """Mean, mean moving range and number of present points behind one segment's limits."""
+    present = np.flatnonzero(~np.isnan(seg))
+    if settings.max_points_for_limits is not None and len(present) > settings.max_points_for_limits:
+        seg = seg[: present[settings.max_points_for_limits - 1] + 1]
+    base = int(np.count_nonzero(~np.isnan(seg)))
+    if base == 0:
+        return math.nan, math.nan, 0
+    mr = np.abs(np.diff(seg))
+    mr = mr[~np.isnan(mr)]  # a range next to a gap is NaN: none is taken across a gap
+    if settings.screening and mr.size and mr.mean() > 0:
+        # one pass, as NHSRplotthedots; skipped when every range is 0 (it would drop them all)
+        mr = mr[mr < SCREEN * mr.mean()]
+    return float(np.nanmean(seg)), float(mr.mean()) if mr.size else math.nan, base
+
+
+def _runs(keys: np.ndarray) -> list[tuple[int, int, int]]:
+    """Maximal runs of equal non-zero keys as (first, last, key), inclusive positions."""
+    out, start = [], 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            if keys[start] != 0:
+                out.append((start, i - 1, int(keys[start])))
+            start = i
+    return out
+
+
+def _rules(y: np.ndarray, present: np.ndarray, line: dict[str, float], settings: SpcSettings,
+           flags: dict[str, np.ndarray], direction: list[str | None]) -> list[Run]:
+    """Apply the four rules to one segment's present points; fill flags and direction in place."""
+    v = y[present]
+    m = len(v)
+    side = np.sign(v - line["mean"])
+    outside = (v > line["ucl"]) | (v < line["lcl"])  # False when limits are NaN
+    close = ~outside & ((v > line["near_ucl"]) | (v < line["near_lcl"]))
+    step = np.sign(np.diff(v))
+    runs: list[Run] = []
+    trend_dir = np.zeros(m)
+    for first, last, key in _runs(step):
+        if last - first + 2 >= settings.trend_length:  # k steps join k + 1 points
+            runs.append(Run("trend", "high" if key > 0 else "low", int(present[first]), int(present[last + 1]),
+                            last - first + 2))
+            # runs come in time order, so a peak shared by two runs takes the step after it
+            # (NHSRplotthedots: "if a point is part of a trend either side, use right side")
+            trend_dir[first:last + 2] = key
+    two = np.zeros(m, bool)
+    for k in range(m - 2):
+        if close[k:k + 3].sum() >= 2 and abs(side[k:k + 3].sum()) == 3:
+            two[k:k + 3] |= close[k:k + 3]
+    shift = np.zeros(m, bool)
+    for first, last, key in _runs(side):
+        if last - first + 1 >= settings.shift_length:
+            shift[first:last + 1] = True
+            runs.append(Run("shift", "high" if key > 0 else "low", int(present[first]), int(present[last]),
+                            last - first + 1))
+    for k, i in enumerate(present):
+        flags["outside"][i], flags["trend"][i] = outside[k], trend_dir[k] != 0
+        flags["two_of_three"][i], flags["shift"][i] = two[k], shift[k]
+        key = side[k] if outside[k] else trend_dir[k] if trend_dir[k] else side[k] if two[k] or shift[k] else 0
+        direction[i] = None if key == 0 else "high" if key > 0 else "low"
+    return sorted(runs, key=lambda r: r.last)
+
+
+def _kind(direction: str | None, improvement: Improvement) -> str:
+    """A signal pointing ``direction`` ("high"/"low"; None = no signal) read against the good direction."""
+    if direction is None:
+        return "common_cause"
+    if improvement == "neutral":
+        return "neutral"
+    return "improvement" if (direction == "high") == (improvement == "up") else "concern"
+
+
+def _icon(point_type: list[str], direction: list[str | None]) -> str | None:
+    """The variation icon of the latest present point (None if every point is missing)."""
+    for kind, side in zip(reversed(point_type), reversed(direction)):
+        if kind != "missing":
+            return "common_cause" if kind == "common_cause" else f"special_cause_{kind}_{side}"
+    return None
+
+
+def _assurance(target: float | None, improvement: Improvement, line: dict[str, float]) -> str | None:
+    """Can the process be relied on to meet ``target``? (NHSRplotthedots ``ptd_calculate_assurance_type``)."""
+    if target is None or improvement == "neutral" or math.isnan(line["ucl"]):
+        return None
+    if line["lcl"] <= target <= line["ucl"]:
+        return "inconsistent"
+    above = target > line["ucl"]  # every likely value falls short of a target above the limits
+    return "consistently_fail" if above == (improvement == "up") else "consistently_pass"
+
+
+def _iso(period: Any) -> Any:
+    """A period as JSON: ISO date (or date-time), the text of a pandas Period, or the int itself."""
+    if isinstance(period, (bool, np.bool_)):
+        return bool(period)
+    if isinstance(period, (int, np.integer)):
+        return int(period)
+    if isinstance(period, (pd.Timestamp, np.datetime64, dt.datetime)):
+        stamp = pd.Timestamp(period)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    if isinstance(period, dt.date):
+        return period.isoformat()
+    return str(period)
+
+
+def _num(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+def describe(result: SpcResult) -> list[dict[str, Any]]:
+    """One JSON-ready row per point: period, value, segment, centre and limits, type, direction, rules."""
+    return [{"period": _iso(result.periods[i]), "value": _num(result.values[i]), "segment": result.segment[i],
+             "mean": _num(result.mean[i]), "ucl": _num(result.ucl[i]), "lcl": _num(result.lcl[i]),
+             "type": result.point_type[i], "direction": result.direction[i], "rules": result.flags(i)}
+            for i in range(len(result.values))]
+
+
+def summary(result: SpcResult, last_n: int = 6) -> dict[str, Any]:
+    """What a sentence needs: the latest point, icons, rules seen lately, the latest runs, the latest limits.
+
+    ``rules_recent`` names the rules that flag any of the last ``last_n`` present points.
+    ``trend``/``shift`` describe the most recent run of each (None if none): its direction,
+    length in present points (a trend of 8 points is 7 consecutive rises), first and last
+    period, whether it reaches the latest present point (``ongoing``) and its type.
+    """
+    present = [i for i, t in enumerate(result.point_type) if t != "missing"]
+    latest = present[-1] if present else None
+    recent = present[-last_n:] if last_n > 0 else []
+    seg = result.segment[-1] if result.segment else None
+    where = result.segment.index(seg) if seg is not None else None
+
+    def run_info(rule: str) -> dict[str, Any] | None:
+        runs = [r for r in result.runs if r.rule == rule]
+        if not runs:
+            return None
+        run = max(runs, key=lambda r: r.last)
+        words = {"trend": ("up", "down"), "shift": ("above", "below")}[rule]
+        return {"direction": words[0] if run.direction == "high" else words[1], "length": run.length,
+                "start": _iso(result.periods[run.first]), "end": _iso(result.periods[run.last]),
+                "ongoing": run.last == latest, "type": _kind(run.direction, result.improvement)}
+
+    return {
+        "n_points": len(present), "n_missing": len(result.values) - len(present),
+        "latest_period": _iso(result.periods[latest]) if latest is not None else None,
+        "latest_value": result.values[latest] if latest is not None else None,
+        "latest_type": result.point_type[latest] if latest is not None else None,
+        "latest_direction": result.direction[latest] if latest is not None else None,
+        "variation_icon": result.variation_icon, "assurance": result.assurance, "improvement": result.improvement,
+        "last_n": last_n, "rules_recent": [r for r in RULES if any(getattr(result, r)[i] for i in recent)],
+        "trend": run_info("trend"), "shift": run_info("shift"), "trial": result.trial,
+        "segment": None if seg is None else {
+            "index": seg, "start": _iso(result.periods[where]), "baseline_points": result.baseline_points[seg],
+            "n_points": sum(1 for i in present if result.segment[i] == seg),
+            "trial": result.baseline_points[seg] < result.settings.min_points,
+            **{k: _num(getattr(result, k)[-1]) for k in ("mean", "ucl", "lcl", "near_ucl", "near_lcl")}},
+    }
