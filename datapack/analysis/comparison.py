@@ -2,9 +2,11 @@
 
 Peers are facilities with the same ``function`` in the register (its peer
 group), as HMPPS groups prisons. A funnel needs at least ``MIN_UNITS``
-facilities with a usable base; a peer group smaller than that is compared
-with every facility measured on the same basis (population or throughput)
-instead, and says so. Facilities with no data for an indicator are left
+facilities with a usable base; a peer group smaller than that falls back to
+facilities of the same type (``compared_with`` = "type"), and failing that
+to every facility measured on the same basis ("all"). Positions against
+"all" are shown for context only: a YOI is not an adult prison's peer, so
+rules raise nothing from them. Facilities with no data for an indicator are left
 out, never counted as zero.
 """
 
@@ -47,9 +49,16 @@ def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion:
         scale = 100.0 if ind.kind == "crowding" else ind.scale
         for basis, same_basis in usable.groupby("basis"):
             all_rank = percentile_rank(same_basis.set_index("facility_id")["last_rate"])
+            kinds = facilities.set_index("facility_id")["facility_type"]
             for group, members in same_basis.groupby("peer_group"):
-                pool = members if len(members) >= MIN_UNITS else same_basis
-                compared_with = "peers" if len(members) >= MIN_UNITS else "all"
+                same_type = same_basis[kinds.reindex(same_basis["facility_id"]).to_numpy()
+                                       == kinds.get(members["facility_id"].iloc[0])]
+                if len(members) >= MIN_UNITS:
+                    pool, compared_with = members, "peers"
+                elif len(same_type) >= MIN_UNITS:
+                    pool, compared_with = same_type, "type"
+                else:
+                    pool, compared_with = same_basis, "all"
                 fun = _funnel(pool, settings, scale) if ind.kind != "crowding" and len(pool) >= MIN_UNITS else None
                 peer_rank = percentile_rank(members.set_index("facility_id")["last_rate"])
                 for fid in members["facility_id"]:
@@ -59,6 +68,7 @@ def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion:
                         "compared_with": compared_with, "n_compared": len(pool), "n_peers": len(members),
                         "target": fun["_target"] if fun else _pooled(pool, scale),
                         "flag": unit.flag if unit else None, "z": unit.z_adjusted if unit else np.nan,
+                        "adjusted": bool(fun["_adjusted"]) if fun else False,
                         "rank_peers": peer_rank.get(fid, np.nan),
                         "quintile_peers": quintile(peer_rank.get(fid), len(members)),
                         "rank_all": all_rank.get(fid, np.nan),
@@ -78,4 +88,5 @@ def _funnel(pool: pd.DataFrame, settings: FunnelSettings, scale: float) -> dict:
                                             method="rate", scale=scale))
     units = {u.label: u for u in result.units}
     units["_target"] = result.target
+    units["_adjusted"] = result.adjusted
     return units

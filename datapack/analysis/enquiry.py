@@ -1,0 +1,143 @@
+"""Areas for enquiry: sentences generated from a versioned master list.
+
+The master list (``datapack/defaults/enquiry.yaml``, or the file named by
+``analysis.enquiry``) holds entries with an id, a title, a named rule, a
+severity and a sentence template. Rules are plain functions registered by
+name in :mod:`datapack.analysis.rules`; a rule returns one :class:`Hit` per
+thing it found, with the figures (already through disclosure control) that
+fill the template, what they were compared with, and the files behind
+them. Entries that find nothing are kept as "reviewed: nothing to
+highlight", so a reader sees what was looked at.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from datapack.problems import InputError, Problem
+
+Severity = Literal["high", "medium", "low"]
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+class Entry(BaseModel):
+    """One entry of the master list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    title: str
+    rule: str
+    severity: Severity
+    severity_by_level: dict[str, Severity] = Field(default_factory=dict)
+    sentence: str
+    params: dict[str, Any] = Field(default_factory=dict, description="Settings passed to the rule.")
+
+    def fields(self) -> set[str]:
+        """Names the sentence template uses."""
+        return {name for _, name, _, _ in string.Formatter().parse(self.sentence) if name}
+
+
+class MasterList(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str
+    entries: list[Entry]
+
+    @model_validator(mode="after")
+    def _known_rules(self) -> "MasterList":
+        from datapack.analysis.rules import RULES
+
+        ids = [e.id for e in self.entries]
+        if len(ids) != len(set(ids)):
+            raise ValueError("entry ids must be unique")
+        unknown = sorted({e.rule for e in self.entries} - set(RULES))
+        if unknown:
+            raise ValueError(f"unknown rules {unknown}; known rules: {', '.join(sorted(RULES))}")
+        return self
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule found: the figures for the sentence and the evidence behind them."""
+
+    subject: str
+    values: dict[str, str]
+    evidence: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A produced area for enquiry."""
+
+    entry_id: str
+    title: str
+    severity: str
+    subject: str
+    sentence: str
+    evidence: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": f"{self.entry_id}:{self.subject}", "entry": self.entry_id, "title": self.title,
+                "severity": self.severity, "subject": self.subject, "sentence": self.sentence,
+                "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """An entry that was checked and found nothing to highlight."""
+
+    entry_id: str
+    title: str
+    subjects: tuple[str, ...]
+
+
+RuleFn = Callable[[Any, str, Entry], tuple[list[Hit], list[str]]]
+
+
+def load_master_list(path: Path | None = None) -> MasterList:
+    """The configured master list, or the shipped one; every problem reported at once."""
+    if path is None:
+        text, where = resources.files("datapack.defaults").joinpath("enquiry.yaml").read_text(), \
+            "datapack/defaults/enquiry.yaml"
+    elif not path.is_file():
+        raise InputError([Problem("enquiry-missing", f"master list {str(path)!r} not found", file=str(path),
+                                  hint="correct analysis.enquiry in the configuration")])
+    else:
+        text, where = path.read_text(), str(path)
+    try:
+        return MasterList.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise InputError([Problem("enquiry", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", file=where)
+                          for e in exc.errors()])
+
+
+def areas_for_enquiry(analysis: Any, facility_id: str, master: MasterList) -> tuple[list[Finding], list[Reviewed]]:
+    """Every entry of the master list applied to one facility: findings (most severe first) and the rest."""
+    from datapack.analysis.rules import RULES
+
+    findings: list[Finding] = []
+    reviewed: list[Reviewed] = []
+    for entry in master.entries:
+        hits, checked = RULES[entry.rule](analysis, facility_id, entry)
+        for hit in hits:
+            severity = hit.severity or entry.severity_by_level.get(hit.level or "", entry.severity)
+            missing = entry.fields() - set(hit.values)
+            if missing:
+                raise KeyError(f"rule {entry.rule!r} gave no {sorted(missing)} for entry {entry.id}")
+            sentence = " ".join(entry.sentence.format_map(hit.values).split())
+            findings.append(Finding(entry.id, entry.title, severity, hit.subject, sentence[0].upper() + sentence[1:],
+                                    hit.evidence))
+        if not hits:
+            reviewed.append(Reviewed(entry.id, entry.title, tuple(checked)))
+    findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+    return findings, reviewed

@@ -1,0 +1,247 @@
+"""The whole estate analysed once, before any pack is rendered.
+
+:func:`analyse` computes every indicator, control chart, peer comparison,
+survey comparison and early-days share for all facilities together; the
+per-facility figures (equality by group) are computed on request and
+remembered. Renderers and rules read from the :class:`EstateAnalysis`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from datapack.analysis import comparison, equality, moments, signals, survey_stats
+from datapack.analysis.enquiry import MasterList, load_master_list
+from datapack.analysis.indicators import IndicatorResults, compute
+from datapack.analysis.spc import SpcSettings
+from datapack.config import Analysis
+from datapack.disclosure import Control
+from datapack.indicators import IndicatorSet, load_indicators
+
+#: Practices looked at for disproportionality, and the characteristics they are split by.
+EQUALITY_PRACTICES = ("use_of_force", "restraint", "segregation", "strip_search", "disciplinary")
+EQUALITY_CHARACTERISTICS = ("ethnicity", "religion", "disability", "age_band", "nationality", "sex")
+
+
+@dataclass
+class EstateAnalysis:
+    """Everything computed for the estate, with the settings and rules used."""
+
+    estate: Any
+    settings: Analysis
+    control: Control
+    definitions: IndicatorSet
+    master: MasterList
+    results: IndicatorResults
+    peers: pd.DataFrame
+    signals: signals.Signals
+    early: list[moments.EarlyShare]
+    survey_results: pd.DataFrame
+    as_of: pd.Timestamp
+    _equality: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    # --- look-ups used by rules and the pack ---------------------------------------------------------------
+
+    @property
+    def equality_confidence(self) -> float:
+        """Confidence of relative-rate intervals: 1 - alpha, since many groups are tested at once."""
+        return 1 - self.settings.alpha
+
+    def basis(self, facility_id: str) -> str:
+        row = self.results.periods[self.results.periods["facility_id"] == facility_id]
+        return str(row["basis"].iloc[0]) if not row.empty else "population"
+
+    def all_ids(self, facility_id: str) -> list[str]:
+        """Every other facility measured on the same basis."""
+        periods = self.results.periods.drop_duplicates("facility_id")
+        basis = self.basis(facility_id)
+        return [f for f in periods.loc[periods["basis"] == basis, "facility_id"] if f != facility_id]
+
+    def month_row(self, facility_id: str, indicator: str, month: str) -> dict[str, Any]:
+        """Count, base and rate of one month of one indicator."""
+        series = self._series_index
+        key = (facility_id, indicator, pd.Period(month, freq="M"))
+        return series.loc[key].to_dict() if key in series.index else {"count": None, "base": None, "rate": None}
+
+    @cached_property
+    def _series_index(self) -> pd.DataFrame:
+        return self.results.series.set_index(["facility_id", "indicator", "month"]).sort_index()
+
+    def latest_month(self, facility_id: str, indicator: str) -> str | None:
+        part = self.results.series[(self.results.series["facility_id"] == facility_id)
+                                   & (self.results.series["indicator"] == indicator)].dropna(subset=["count"])
+        return str(part["month"].max()) if not part.empty else None
+
+    def latest_event(self, facility_id: str, categories: tuple[str, ...],
+                     subcategories: tuple[str, ...] = ()) -> str | None:
+        """Month (YYYY-MM) of the latest incident of these kinds at the facility."""
+        incidents = self.estate.table("incidents")
+        rows = incidents[(incidents["facility_id"] == facility_id) & incidents["category"].isin(categories)]
+        if subcategories:
+            rows = rows[rows["subcategory"].isin(subcategories)]
+        return None if rows.empty else str(rows["occurred"].max().to_period("M"))
+
+    def recommendations(self, facility_id: str) -> pd.DataFrame:
+        recs = self.estate.table("recommendations")
+        return recs[recs["facility_id"] == facility_id]
+
+    def codebook(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Survey questions by (survey, question): text, theme, positive answers."""
+        book = self.estate.table("survey_questions")
+        out = {}
+        for row in book.to_dict("records"):
+            positive = row.get("positive")
+            out[(row["survey"], row["question"])] = {
+                "text": row.get("text"), "theme": row.get("theme"),
+                "positive_text": None if positive is None or pd.isna(positive)
+                else " or ".join(f'"{p.strip()}"' for p in str(positive).split(";") if p.strip())}
+        return out
+
+    def culture_gap(self, facility_id: str) -> pd.DataFrame:
+        """Staff against detained people on matched themes (latest shared wave)."""
+        if self.survey_results.empty:
+            return pd.DataFrame()
+        surveys = set(self.surveys(facility_id))
+        if not {"staff", "detainee"} <= surveys:
+            return pd.DataFrame()
+        book = self.estate.table("survey_questions")
+        # Pair only questions where a positive answer is the favourable one on both sides, so
+        # "% positive" means the same thing for staff and for detained people.
+        book = book[book["good_direction"].fillna("up") == "up"]
+        return survey_stats.staff_detainee_gap(self.survey_results, facility_id, None, alpha=self.settings.alpha,
+                                               codebook=book)
+
+    def sources_for(self, facility_id: str, categories: tuple[str, ...] = (), indicator: str | None = None,
+                    tables: tuple[str, ...] = ()) -> list[str]:
+        """Names of the files whose rows stand behind a figure for this facility."""
+        files: set[str] = set()
+        incidents = self.estate.table("incidents")
+        if categories:
+            rows = incidents[(incidents["facility_id"] == facility_id) & incidents["category"].isin(categories)]
+            files |= set(rows["_file"].dropna())
+        if indicator is not None:
+            files |= set(self._facility_files(facility_id, "population"))
+        for table in tables:
+            files |= set(self._facility_files(facility_id, table))
+        return sorted(files)
+
+    def _facility_files(self, facility_id: str, table: str) -> list[str]:
+        frame = self.estate.table(table)
+        if frame.empty or "facility_id" not in frame:
+            return []
+        return list(frame.loc[frame["facility_id"] == facility_id, "_file"].dropna().unique())
+
+    def period(self, facility_id: str, indicator: str) -> dict[str, Any] | None:
+        """The facility's period figures for one indicator (last, prev, quarter), or None."""
+        p = self._periods_index
+        key = (facility_id, indicator)
+        return p.loc[key].to_dict() if key in p.index else None
+
+    def peer(self, facility_id: str, indicator: str) -> dict[str, Any] | None:
+        """The facility's comparison with peers for one indicator, or None."""
+        p = self._peers_index
+        key = (facility_id, indicator)
+        return p.loc[key].to_dict() if key in p.index else None
+
+    @cached_property
+    def _periods_index(self) -> pd.DataFrame:
+        return self.results.periods.set_index(["facility_id", "indicator"]) if not self.results.periods.empty \
+            else pd.DataFrame()
+
+    @cached_property
+    def _peers_index(self) -> pd.DataFrame:
+        return self.peers.set_index(["facility_id", "indicator"]) if not self.peers.empty else pd.DataFrame()
+
+    @cached_property
+    def peer_groups(self) -> pd.Series:
+        return comparison.peer_groups(self.estate.facilities)
+
+    def peer_ids(self, facility_id: str) -> list[str]:
+        """Other facilities in the same peer group."""
+        groups = self.peer_groups
+        return [f for f in groups.index[groups == groups.get(facility_id)] if f != facility_id]
+
+    def equality(self, facility_id: str) -> pd.DataFrame:
+        """Disproportionality of each practice by each characteristic, for one facility (last period).
+
+        Columns as :func:`equality.disproportionality`, plus ``practice`` and
+        ``characteristic``. Empty where no population mix is held.
+        """
+        if facility_id in self._equality:
+            return self._equality[facility_id]
+        incidents = self.estate.table("incidents")
+        context = self.estate.table("context")
+        frames = []
+        windows = self.results.windows
+        if windows is not None and not context.empty and not incidents.empty:
+            first, last = windows.span("last")
+            mine = incidents[incidents["facility_id"] == facility_id]
+            if mine["person_ref"].notna().any():
+                # One row a person and practice: repeat incidents by one person are not independent
+                # events, and counting them as such makes the interval far too narrow.
+                mine = (mine.dropna(subset=["person_ref"]).sort_values("occurred")
+                        .drop_duplicates(["person_ref", "category"], keep="last").assign(count=1))
+            for practice in EQUALITY_PRACTICES:
+                for characteristic in EQUALITY_CHARACTERISTICS:
+                    if characteristic not in mine or mine[characteristic].isna().all():
+                        continue
+                    found = equality.disproportionality(
+                        mine, context, facility_id, practice, characteristic,
+                        threshold=self.settings.equality_threshold, min_count=max(self.control.threshold, 1),
+                        conf=self.equality_confidence,
+                        start=first.to_timestamp(), end=last.to_timestamp())
+                    if not found.empty:
+                        frames.append(found.assign(practice=practice, characteristic=characteristic,
+                                                   total=found.attrs.get("total_incidents")))
+        result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        self._equality[facility_id] = result
+        return result
+
+    def latest_wave(self, facility_id: str, survey: str) -> tuple[str | None, str | None]:
+        """The facility's latest and previous waves of a survey."""
+        res = self.survey_results
+        if res.empty:
+            return None, None
+        waves = sorted(res.loc[(res["facility_id"] == facility_id) & (res["survey"] == survey), "wave"].unique())
+        return (waves[-1] if waves else None), (waves[-2] if len(waves) > 1 else None)
+
+    def surveys(self, facility_id: str) -> list[str]:
+        res = self.survey_results
+        return sorted(res.loc[res["facility_id"] == facility_id, "survey"].unique()) if not res.empty else []
+
+    def survey_comparison(self, facility_id: str, survey: str) -> pd.DataFrame:
+        """The facility's latest wave of ``survey`` against its previous wave and its peers."""
+        wave, previous = self.latest_wave(facility_id, survey)
+        if wave is None:
+            return pd.DataFrame()
+        return survey_stats.survey_comparisons(self.survey_results, facility_id, survey, wave,
+                                               self.peer_ids(facility_id), previous, self.settings.alpha,
+                                               self.estate.table("survey_questions"))
+
+
+def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:
+    """Analyse the whole estate with the configured settings, indicators and master list.
+
+    ``as_of`` (default today) is the date recommendations are judged overdue against.
+    """
+    config = estate.config
+    settings = config.analysis
+    definitions = load_indicators(config.resolve(settings.indicators) if settings.indicators else None)
+    master = load_master_list(config.resolve(settings.enquiry) if settings.enquiry else None)
+    results = compute(estate, definitions, settings.window_months)
+    peers = comparison.compare(results, estate.facilities, settings.funnel_overdispersion)
+    spc_settings = SpcSettings(screening=settings.spc_screening, min_points=settings.spc_min_points)
+    charts = signals.control_charts(results, spc_settings)
+    early = moments.early_shares(estate.table("incidents"), estate.facilities, results.windows, settings.alpha)
+    responses = estate.table("survey_responses")
+    survey_results = pd.DataFrame()
+    if not responses.empty:
+        survey_results = survey_stats.percent_positive(
+            responses, estate.table("survey_questions"), ["facility_id", "survey", "wave", "question"])
+    as_of = pd.Timestamp(as_of if as_of is not None else pd.Timestamp.now().normalize())
+    return EstateAnalysis(estate, settings, control, definitions, master, results, peers, charts, early,
+                          survey_results, as_of)
