@@ -59,7 +59,9 @@ def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion:
                     pool, compared_with = same_type, "type"
                 else:
                     pool, compared_with = same_basis, "all"
-                fun = _funnel(pool, settings, scale) if ind.kind != "crowding" and len(pool) >= MIN_UNITS else None
+                # no funnel around a zero rate: every limit would be zero and every z undefined
+                drawable = ind.kind != "crowding" and len(pool) >= MIN_UNITS and pool["last_count"].sum() > 0
+                fun = _funnel(pool, settings, scale) if drawable else None
                 peer_rank = percentile_rank(members.set_index("facility_id")["last_rate"])
                 for fid in members["facility_id"]:
                     unit = fun.get(fid) if fun else None
