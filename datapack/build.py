@@ -74,11 +74,16 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     slugs = facility_slugs(estate)
     wanted = _select(slugs, facilities, estate)
     control = Control(config.disclosure)
+    from datapack.analysis.estate import analyse
+
+    with reporter.task("Analysing the estate", 1) as step:
+        analysis = analyse(estate, control, as_of=built_at)
+        step("done")
     dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
     with reporter.task("Building packs", len(wanted)) as step:
         for fid in wanted:
             try:
-                context = facility_context(estate, fid, control, built_at)
+                context = facility_context(estate, fid, control, built_at, analysis=analysis)
                 charts = facility_charts(context)
                 files = {"pack.json": render_json(context).encode(),
                          "manifest.json": json.dumps(manifest(estate, built_at, fid), indent=2).encode()}

@@ -102,8 +102,13 @@ def _built(built_at: dt.datetime) -> dict[str, str]:
     return {"iso": built_at.isoformat(timespec="seconds"), "label": built_label(built_at)}
 
 
-def facility_context(estate, facility_id: str, control: Control, built_at: dt.datetime) -> dict[str, Any]:
+def facility_context(estate, facility_id: str, control: Control, built_at: dt.datetime,
+                     analysis: Any = None) -> dict[str, Any]:
     """Everything one facility's pack shows, as one JSON-serialisable dict (see docs/context.md).
+
+    With ``analysis`` (an :class:`~datapack.analysis.estate.EstateAnalysis`)
+    the context also carries the areas for enquiry, key indicators, control
+    charts, funnels, survey comparisons, equality, early days and culture.
 
     Raises ``KeyError`` naming some valid ids when ``facility_id`` is not in the register.
     """
@@ -127,7 +132,9 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     sources = provenance.sources_section(estate, frames, control)
     recs = followup.recommendations_section(frames["recommendations"], control, built_at)
     charts = [c for c, used in (("population", pop["available"]), ("incidents", bool(inc.get("table")))) if used]
-    return {
+    extra = _analysis_keys(analysis, facility_id) if analysis is not None else {}
+    charts += extra.pop("_charts", [])
+    return {**extra,
         "project": _project(estate),
         "facility": facility,
         "period": _period(frames, end, pop, survey_list),
@@ -144,6 +151,35 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
         "disclosure": provenance.disclosure_section(control),
         "charts": charts,
     }
+
+
+def _analysis_keys(analysis: Any, facility_id: str) -> dict[str, Any]:
+    """The analysis sections of a facility's context, and the charts they need."""
+    from datapack.analysis import findings_context as fc
+    from datapack.analysis import people_context as pc
+
+    keys = {
+        "enquiry": fc.enquiry_section(analysis, facility_id),
+        "indicators": fc.indicators_section(analysis, facility_id),
+        "spc": fc.spc_section(analysis, facility_id),
+        "funnels": fc.funnel_section(analysis, facility_id),
+        "survey_comparisons": pc.survey_comparison_section(analysis, facility_id),
+        "equality": pc.equality_section(analysis, facility_id),
+        "early_days": pc.early_days_section(analysis, facility_id),
+        "culture": pc.culture_section(analysis, facility_id),
+        "framework": _framework(analysis),
+        "settings": analysis.settings.model_dump(),
+    }
+    keys["_charts"] = ([c["id"] for c in keys["spc"].values()] + [f["id"] for f in keys["funnels"].values()]
+                       + [s["chart"] for s in keys["survey_comparisons"]] + [e["chart"] for e in keys["equality"]])
+    return keys
+
+
+def _framework(analysis: Any) -> dict[str, Any]:
+    framework = analysis.definitions.frameworks.get(analysis.settings.framework)
+    return {"id": analysis.settings.framework, "title": framework.title if framework else analysis.settings.framework,
+            "sections": [{"id": s.id, "title": s.title} for s in framework.sections] if framework else [],
+            "indicators_version": analysis.definitions.version}
 
 
 def estate_context(estate, control: Control, built_at: dt.datetime,

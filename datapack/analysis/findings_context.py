@@ -1,0 +1,212 @@
+"""The analysis as pack context: areas for enquiry, key indicators, control charts, peers.
+
+Pure functions from an :class:`~datapack.analysis.estate.EstateAnalysis` to
+plain JSON-ready dicts. Every figure goes through the disclosure control:
+a month whose count is hidden is a gap in a control chart, a peer whose
+count is hidden is left off a funnel, and a rate on a hidden count is hidden.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from datapack.analysis import spc as spc_mod
+from datapack.analysis.enquiry import areas_for_enquiry
+from datapack.analysis.funnel import FunnelSettings, curve, funnel
+from datapack.analysis.text import figure, month_label, no_data
+
+ICON_TEXT = {
+    "common_cause": "Common cause variation only",
+    "special_cause_concern_high": "Special cause: concern (high)",
+    "special_cause_concern_low": "Special cause: concern (low)",
+    "special_cause_improvement_high": "Special cause: improvement (high)",
+    "special_cause_improvement_low": "Special cause: improvement (low)",
+    "special_cause_neutral_high": "Special cause: unusually high",
+    "special_cause_neutral_low": "Special cause: unusually low",
+}
+FLAG_TEXT = {"above_99.8": "Above the 99.8% limit", "above_95": "Above the 95% limit", "within": "Within the limits",
+             "below_95": "Below the 95% limit", "below_99.8": "Below the 99.8% limit"}
+QUINTILE_TEXT = {1: "lowest fifth", 2: "second fifth", 3: "middle fifth", 4: "fourth fifth", 5: "highest fifth"}
+
+
+def enquiry_section(analysis: Any, facility_id: str) -> dict[str, Any]:
+    """``enquiry``: areas for enquiry (most severe first) and the entries reviewed with nothing to highlight."""
+    found, reviewed = areas_for_enquiry(analysis, facility_id, analysis.master)
+    return {
+        "version": analysis.master.version,
+        "findings": [{**f.to_dict(), "anchor": f"finding-{i + 1}",
+                      "evidence": {**f.evidence, "figures": [{"label": k, "text": v}
+                                                             for k, v in f.evidence.get("figures", {}).items()]}}
+                     for i, f in enumerate(found)],
+        "counts": {s: sum(1 for f in found if f.severity == s) for s in ("high", "medium", "low")},
+        "reviewed": [{"id": r.entry_id, "title": r.title, "subjects": ", ".join(r.subjects) or "no data held"}
+                     for r in reviewed],
+    }
+
+
+def _change(p: dict[str, Any], good: str, control: Any) -> dict[str, Any]:
+    change = p.get("change")
+    if change is None or pd.isna(change) or control.is_small(p.get("last_count")) or control.is_small(p.get("prev_count")):
+        return {"text": "no comparison", "arrow": "", "word": "none"}
+    if abs(change) < 0.05:
+        return {"text": "about the same", "arrow": "→", "word": "same"}
+    up = change > 0
+    better = (good == "up") == up if good != "neutral" else None
+    word = "up" if up else "down"
+    judged = "" if better is None else (" (better)" if better else " (worse)")
+    return {"text": f"{word} {abs(change):.0%}{judged}", "arrow": "↑" if up else "↓", "word": word}
+
+
+def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
+    """``indicators``: one row per indicator with data: figures, change, peer position, SPC icon."""
+    control = analysis.control
+    framework = analysis.definitions.frameworks.get(analysis.settings.framework)
+    titles = {s.id: s.title for s in framework.sections} if framework else {}
+    rows = []
+    for ind in analysis.definitions.indicators:
+        p = analysis.period(facility_id, ind.id)
+        if not p or pd.isna(p.get("last_count")):
+            continue
+        scale = 100.0 if ind.kind == "crowding" else ind.scale
+        peer = analysis.peer(facility_id, ind.id) or {}
+        result = analysis.signals.spc.get((facility_id, ind.id))
+        icon = result.variation_icon if result is not None else None
+        section = ind.sections.get(analysis.settings.framework)
+        count = (figure(control.count(p["last_count"])) if ind.kind != "crowding"
+                 else {"text": f"{p['last_count']:,.0f}", "value": p["last_count"], "hidden": False})
+        rows.append({
+            "id": ind.id, "label": ind.label, "kind": ind.kind, "unit": ind.unit, "lens": ind.lens,
+            "section": section, "section_title": titles.get(section, section), "good_direction": ind.good_direction,
+            "basis": p["basis"], "per": "%" if ind.kind == "crowding" else
+            ("per 1,000 detentions" if p["basis"] == "throughput" else "per 1,000 population"),
+            "last": count, "prev": figure(control.count(p["prev_count"])) if ind.kind != "crowding" else no_data(),
+            "quarter": figure(control.count(p["quarter_count"])) if ind.kind != "crowding" else no_data(),
+            "rate": figure(control.rate(p["last_count"], p["last_base"], scale=scale)),
+            "prev_rate": figure(control.rate(p["prev_count"], p["prev_base"], scale=scale)),
+            "change": _change(p, ind.good_direction, control),
+            "peer": _peer(peer, control),
+            "spc": {"icon": icon, "text": ICON_TEXT.get(icon, "Not charted"),
+                    "trial": bool(result.trial) if result is not None else None,
+                    "chart": f"spc-{ind.id}" if result is not None else None},
+        })
+    return rows
+
+
+def _peer(peer: dict[str, Any], control: Any) -> dict[str, Any]:
+    if not peer:
+        return {"text": "no comparison", "flag": None, "flag_text": "", "compared_with": None}
+    quint = peer.get("quintile_peers") if peer.get("compared_with") == "peers" else peer.get("quintile_all")
+    where = {"peers": f"{peer['peer_group']} peers", "type": "places of its type", "all": "all places"}[
+        peer["compared_with"]]
+    quint_text = QUINTILE_TEXT.get(int(quint)) if quint is not None and not pd.isna(quint) else None
+    return {"text": f"{quint_text} of {where}" if quint_text else f"compared with {where}",
+            "flag": peer.get("flag"), "flag_text": FLAG_TEXT.get(peer.get("flag"), ""),
+            "compared_with": peer["compared_with"], "group": peer["peer_group"],
+            "n": int(peer["n_compared"]), "target": f"{peer['target']:,.1f}" if pd.notna(peer["target"]) else None}
+
+
+def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
+    """``spc``: each control chart as points (hidden months as gaps), limits and a plain summary."""
+    control = analysis.control
+    out = {}
+    series = analysis.results.series
+    for ind in analysis.definitions.indicators:
+        result = analysis.signals.spc.get((facility_id, ind.id))
+        if result is None:
+            continue
+        rows = series[(series["facility_id"] == facility_id) & (series["indicator"] == ind.id)].sort_values("month")
+        counts = dict(zip(rows["month"].astype(str), rows["count"]))
+        points = []
+        for i, period in enumerate(result.periods):
+            hidden = ind.kind != "crowding" and control.is_small(counts.get(period))
+            value = None if hidden or pd.isna(result.values[i]) else round(float(result.values[i]), 3)
+            points.append({"period": period, "label": month_label(pd.Period(period, freq="M"), short=True),
+                           "value": value, "hidden": bool(hidden),
+                           "type": "hidden" if hidden else result.point_type[i],
+                           "mean": _r(result.mean[i]), "ucl": _r(result.ucl[i]),
+                           "lcl": _r(max(result.lcl[i], 0.0)) if pd.notna(result.lcl[i]) else None,
+                           "segment": result.segment[i]})
+        summary = spc_mod.summary(result)
+        measure = analysis.signals.measure.get((facility_id, ind.id))
+        out[ind.id] = {
+            "id": f"spc-{ind.id}", "label": ind.label, "measure": measure,
+            "unit": "%" if ind.kind == "crowding" else ("per 1,000 " + ("detentions" if analysis.basis(facility_id)
+                                                                        == "throughput" else "population")
+                                                       if measure == "rate" else "count"),
+            "points": points, "trial": bool(result.trial), "icon": result.variation_icon,
+            "icon_text": ICON_TEXT.get(result.variation_icon, ""), "breaks": list(ind.series_breaks),
+            "hidden_points": sum(p["hidden"] for p in points),
+            "summary": _spc_summary(ind.label, summary, result)}
+    return out
+
+
+def _r(x: float) -> float | None:
+    return None if x is None or pd.isna(x) else round(float(x), 3)
+
+
+def _spc_summary(label: str, summary: dict[str, Any], result: Any) -> str:
+    kind = summary.get("latest_type")
+    if kind in ("concern", "improvement", "neutral"):
+        what = {"concern": "a signal of concern", "improvement": "a signal of improvement",
+                "neutral": "an unusual point"}[kind]
+        text = f"The latest month is {what} on the control chart."
+    else:
+        text = "The latest month shows only common cause variation."
+    if summary.get("trial"):
+        text += " The limits are trial limits (fewer than 12 points)."
+    return text
+
+
+def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
+    """``funnels``: each indicator's funnel among the places compared, peers with hidden counts left off."""
+    control = analysis.control
+    out = {}
+    periods = analysis.results.periods
+    names = analysis.estate.facilities.set_index("facility_id")["name"]
+    for ind in analysis.definitions.indicators:
+        peer = analysis.peer(facility_id, ind.id)
+        if not peer or not peer.get("flag") or ind.kind == "crowding":
+            continue
+        groups = analysis.peers[(analysis.peers["indicator"] == ind.id)]
+        pool_ids = _pool(analysis, groups, facility_id, peer)
+        pool = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(pool_ids)]
+        pool = pool[pool["last_count"].notna() & (pool["last_base"] > 0)]
+        if len(pool) < 3 or pool["last_count"].sum() == 0:
+            continue  # no funnel around a zero rate
+        result = funnel(pool["last_count"].to_numpy(float), pool["last_base"].to_numpy(float),
+                        labels=pool["facility_id"].tolist(), kind="rate",
+                        settings=FunnelSettings(overdispersion=analysis.settings.funnel_overdispersion,
+                                                scale=ind.scale))
+        line = curve(result, 60)
+        points = []
+        for unit in result.units:
+            hidden = control.is_small(unit.observed)
+            if hidden and unit.label != facility_id:
+                continue  # a peer's small count would be readable from its rate and size
+            points.append({"label": str(names.get(unit.label, unit.label)), "this": unit.label == facility_id,
+                           "denominator": round(unit.denominator, 1), "value": None if hidden else round(unit.value, 2),
+                           "hidden": hidden, "flag": unit.flag})
+        out[ind.id] = {"id": f"funnel-{ind.id}", "label": ind.label, "target": round(result.target, 3),
+                       "adjusted": result.adjusted, "compared_with": peer["compared_with"],
+                       "group": peer["peer_group"], "flag": peer.get("flag"),
+                       "flag_text": FLAG_TEXT.get(peer.get("flag"), ""),
+                       "per": "per 1,000 detentions" if analysis.basis(facility_id) == "throughput"
+                       else "per 1,000 population",
+                       "points": points, "curve": {"denominators": [round(d, 2) for d in line.denominators],
+                                                   "lines": [{"level": lv, "lower": [round(x, 3) for x in lo],
+                                                              "upper": [round(x, 3) for x in hi]}
+                                                             for lv, lo, hi in line.lines]}}
+    return out
+
+
+def _pool(analysis: Any, groups: pd.DataFrame, facility_id: str, peer: dict[str, Any]) -> list[str]:
+    """The facilities the facility was compared with (itself included)."""
+    if peer["compared_with"] == "peers":
+        return list(groups.loc[groups["peer_group"] == peer["peer_group"], "facility_id"])
+    kinds = analysis.estate.facilities.set_index("facility_id")["facility_type"]
+    same_basis = groups.loc[groups["basis"] == peer["basis"], "facility_id"]
+    if peer["compared_with"] == "type":
+        return [f for f in same_basis if kinds.get(f) == kinds.get(facility_id)]
+    return list(same_basis)
