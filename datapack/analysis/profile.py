@@ -132,7 +132,7 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     sources = provenance.sources_section(estate, frames, control)
     recs = followup.recommendations_section(frames["recommendations"], control, built_at)
     charts = [c for c, used in (("population", pop["available"]), ("incidents", bool(inc.get("table")))) if used]
-    extra = _analysis_keys(analysis, facility_id) if analysis is not None else {}
+    extra = _analysis_keys(analysis, facility_id) if analysis is not None else _no_analysis()
     charts += extra.pop("_charts", [])
     return {**extra,
         "project": _project(estate),
@@ -173,6 +173,16 @@ def _analysis_keys(analysis: Any, facility_id: str) -> dict[str, Any]:
     keys["_charts"] = ([c["id"] for c in keys["spc"].values()] + [f["id"] for f in keys["funnels"].values()]
                        + [s["chart"] for s in keys["survey_comparisons"]] + [e["chart"] for e in keys["equality"]])
     return keys
+
+
+def _no_analysis() -> dict[str, Any]:
+    """The analysis keys, empty: a context built without an analysis still has every key."""
+    return {"enquiry": {"version": None, "findings": [], "counts": {"high": 0, "medium": 0, "low": 0},
+                        "reviewed": []},
+            "indicators": [], "spc": {}, "funnels": {}, "survey_comparisons": [], "equality": [], "early_days": [],
+            "culture": {"gaps": [], "comments": []},
+            "framework": {"id": None, "title": "Indicators", "sections": [], "indicators_version": None},
+            "settings": {}}
 
 
 def _framework(analysis: Any) -> dict[str, Any]:

@@ -264,7 +264,7 @@ def disproportionate_practice(a: Any, fid: str, entry: Entry) -> tuple[list[Hit]
                            "Share of the population": values["population_share"],
                            f"Relative rate ({conf}% CI)": f"{values['ratio']} ({values['low']} to {values['high']})"},
             "everyone else held at the facility over the same months (people, not incidents, counted)",
-            {"table": f"table-equality-{row['practice']}"}, (row["practice"],))))
+            {"chart": f"chart-equality-{row['practice']}-{row['characteristic']}"}, (row["practice"],))))
     return hits, checked
 
 

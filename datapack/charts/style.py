@@ -20,6 +20,7 @@ from typing import Iterator
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
@@ -92,3 +93,22 @@ def month_ticks(keys: list[str], every: int = 3) -> tuple[list[int], list[str]]:
     positions = list(range(0, len(keys), max(1, every)))
     labels = [f"{calendar.month_abbr[int(keys[i][5:7])]}\n{keys[i][:4]}" for i in positions]
     return positions, labels
+
+
+#: Statistical process control colours (NHS "Making Data Count"); shape always carries the meaning too.
+SPC_COLOURS = {"common_cause": "#a6a6a6", "improvement": "#00b0f0", "concern": "#e46c0a", "neutral": "#490092"}
+
+
+def fixed_figure(height: float, left: float, right: float, top: float, bottom: float) -> tuple[Figure, Axes]:
+    """A figure with one axes at fixed margins (in inches): no layout engine, so fast and always the same."""
+    fig = Figure(figsize=(WIDTH, height), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (top + bottom) / height))
+    return fig, ax
+
+
+def number(value: float, decimals: int | None = None) -> str:
+    """A figure as the charts print it: thousands separated, one decimal below 1,000 unless told."""
+    if decimals is None:
+        decimals = 0 if abs(value) >= 1000 else 1
+    return f"{value:,.{decimals}f}"
