@@ -177,8 +177,40 @@ def build() -> Document:
     _para(doc, "{%p for sentence in glance.sentences %}")
     _para(doc, "{{ sentence }}", style="List Bullet")
     _para(doc, "{%p endfor %}")
+    doc.add_heading("Areas for enquiry", level=2)
+    _para(doc, "Things the data suggest are worth looking into, most severe first. Each is a starting point for "
+               "questions, not a finding. High: {{ enquiry.counts.high }}; medium: {{ enquiry.counts.medium }}; "
+               "low: {{ enquiry.counts.low }}.{% if enquiry.version %} Master list version {{ enquiry.version }}."
+               "{% endif %}")
+    _para(doc, "{%p for f in enquiry.findings %}")
+    p = _para(doc, "{{ loop.index }}. [{{ f.severity|upper }}] {{ f.title }}. ", bold=True)
+    p.add_run("{{ f.sentence }}")
+    _para(doc, "Evidence: {% for fig in f.evidence.figures %}{{ fig.label }}: {{ fig.text }}"
+               "{% if not loop.last %}; {% endif %}{% endfor %}. Compared with: {{ f.evidence.compared_with }}."
+               "{% if f.evidence.sources %} Source files: {{ f.evidence.sources|join(', ') }}.{% endif %}"
+               "{% for kind, target in f.evidence.links.items() %} See the {{ kind }} in the pack "
+               "({{ target.split('-', 1)[1]|replace('_', ' ')|replace('-', ' ') }}).{% endfor %}", italic=True)
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if not enquiry.findings %}")
+    _para(doc, "Nothing in the data held was raised for enquiry.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if enquiry.reviewed %}")
+    doc.add_heading("Reviewed: nothing to highlight", level=3)
+    _para(doc, "{%p for r in enquiry.reviewed %}")
+    _para(doc, "{{ r.title }} ({{ r.subjects }})", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if indicators %}")
+    _table(doc, "Key indicators: the last 12 months, against the previous 12 months and against peers",
+           ["Indicator", "Last 12 months", "Rate", "Change", "Among peers", "Control chart"],
+           ["{{ row.label }}", "{{ row.last.text }}", "{{ row.rate.text }}{% if row.rate.value is not none %} "
+            "{{ row.per }}{% endif %}", "{{ row.change.arrow }} {{ row.change.text }}",
+            "{{ row.peer.text }}{% if row.peer.flag and row.peer.flag != 'within' %}; {{ row.peer.flag_text|lower }}"
+            "{% endif %}", "{{ row.spc.text }}"], "for row in indicators")
+    _para(doc, "{%p else %}")
     _table(doc, "Key indicators", ["Indicator", "Figure", "Note"],
            ["{{ row.label }}", "{{ row.figure.text }}", "{{ row.note or '' }}"], "for row in glance.indicators")
+    _para(doc, "{%p endif %}")
 
     doc.add_heading("2. The facility and its population", level=1)
     _para(doc, "{{ population.summary }}")
@@ -193,7 +225,141 @@ def build() -> Document:
             "{{ r.crowding.text }}"], "for r in population.months")
     _para(doc, "{%p endif %}")
 
-    doc.add_heading("3. Incidents", level=1)
+    doc.add_heading("3. {{ framework.title }}", level=1)
+    _para(doc, "Each indicator: a control chart of its monthly rate (Making Data Count rules) and, where there are "
+               "enough similar places, a funnel plot against them. Months with fewer than "
+               "{{ disclosure.threshold }} incidents are not shown.")
+    _para(doc, "{%p for section in framework.sections %}")
+    _para(doc, "{%p if indicators|selectattr('section', 'equalto', section.id)|list %}")
+    _para(doc, "{{ section.title }}", style="Heading 2")
+    _para(doc, "{%p for row in indicators|selectattr('section', 'equalto', section.id) %}")
+    _para(doc, "{%p if row.spc.chart and row.spc.chart in charts %}")
+    _para(doc, "{{ row.label }}", style="Heading 3")
+    _para(doc, "Last 12 months: {{ row.last.text }}{% if row.rate.value is not none %} ({{ row.rate.text }} "
+               "{{ row.per }}){% endif %}; previous 12 months: {{ row.prev.text }}; {{ row.change.text }}. "
+               "{{ spc[row.id].summary }}")
+    _para(doc, "{{ charts[row.spc.chart].image }}")
+    _para(doc, "{{ charts[row.spc.chart].title }}. {{ charts[row.spc.chart].alt }}", style="Caption")
+    _para(doc, "{%p if ('funnel-' ~ row.id) in charts %}")
+    _para(doc, "{{ charts['funnel-' ~ row.id].image }}")
+    _para(doc, "{{ charts['funnel-' ~ row.id].title }}. {{ charts['funnel-' ~ row.id].alt }}", style="Caption")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p endfor %}")
+
+    doc.add_heading("4. People, moments and practices at heightened risk", level=1)
+    doc.add_heading("Practices by group", level=2)
+    _para(doc, "{%p if not equality %}")
+    _para(doc, "No population mix by group is held for this facility, so practices cannot be compared by group.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p for block in equality %}")
+    _para(doc, "{{ block.practice_label }} by {{ block.characteristic_label }}", style="Heading 3")
+    _para(doc, "{%p if block.chart in charts %}")
+    _para(doc, "{{ charts[block.chart].image }}")
+    _para(doc, "{{ charts[block.chart].title }}. {{ charts[block.chart].alt }}", style="Caption")
+    _para(doc, "{%p endif %}")
+    _table(doc, "People involved against the people held ({{ block.confidence }}% confidence interval)",
+           ["Group", "People involved", "Share involved", "Share held", "Relative rate (CI)", "Reading"],
+           ["{{ r.group }}", "{{ r.people.text }}", "{{ r.share or '' }}", "{{ r.population_share or '' }}",
+            "{% if r.reportable %}{{ '%.2f'|format(r.ratio) }}{% if r.low is not none %} ({{ '%.2f'|format(r.low) }}"
+            " to {{ '%.2f'|format(r.high) }}){% endif %}{% endif %}", "{{ r.label }}"], "for r in block.rows")
+    _para(doc, "{%p endfor %}")
+    doc.add_heading("Moments of risk: the first days after arrival", level=2)
+    _para(doc, "{%p if early_days %}")
+    _table(doc, "Incidents soon after arrival, as a share of incidents with a known arrival date",
+           ["Incidents", "Within", "Number", "Share", "Previous 12 months", "Peers"],
+           ["{{ r.group }}", "{{ r.window }}", "{{ r.early.text }} of {{ r.known.text }}", "{{ r.pct.text }}",
+            "{{ r.previous.text }}", "{{ r.peers.text }}"], "for r in early_days")
+    _para(doc, "{%p else %}")
+    _para(doc, "No arrival dates are held for this facility's incidents (or it holds people for hours only).")
+    _para(doc, "{%p endif %}")
+
+    doc.add_heading("5. What detained people and staff say", level=1)
+    _para(doc, "{%p if survey_comparisons %}")
+    _para(doc, "The share giving the positive answer to each question, with its base, against the previous survey "
+               "and similar places pooled. ▲ significantly better, ▼ significantly worse, ● no significant "
+               "difference, ○ no valid comparison.")
+    _para(doc, "{%p for s in survey_comparisons %}")
+    _para(doc, "{{ s.label }} {{ s.wave }}", style="Heading 2")
+    _para(doc, "{%p if s.chart in charts %}")
+    _para(doc, "{{ charts[s.chart].image }}")
+    _para(doc, "{{ charts[s.chart].title }}. {{ charts[s.chart].alt }}", style="Caption")
+    _para(doc, "{%p endif %}")
+    _table(doc, "% positive against the previous survey and similar places",
+           ["Question", "Answering", "% positive", "Previous", "Against previous", "Similar places", "Against similar"],
+           ["{{ r.text }}", "{{ r.n.text }}", "{{ r.pct.text }}", "{{ r.previous.text }}",
+            "{{ r.vs_previous.shape }} {{ r.vs_previous.label }}", "{{ r.peers.text }}",
+            "{{ r.vs_peers.shape }} {{ r.vs_peers.label }}"], "for r in s.rows")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p else %}")
+    _para(doc, "{%p if not surveys %}")
+    _para(doc, "No survey results are held for this facility.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p for s in surveys %}")
+    _para(doc, "{{ s.label }}", style="Heading 2")
+    _para(doc, "Respondents: {{ s.respondents.text }}{% if s.respondents_note %} ({{ s.respondents_note }})"
+               "{% endif %}{% if s.when %}; surveyed {{ s.when }}{% endif %}.")
+    _table(doc, "Share giving the answer counted, of those answering",
+           ["Question", "Answer counted", "%", "Giving it", "Answering", "Reading"],
+           ["{{ q.text }}", "{{ q.positive_answers }}", "{{ q.percent.text }}", "{{ q.positive.text }}",
+            "{{ q.answering.text }}", "{{ q.reading }}"], "for q in s.questions")
+    _para(doc, "{%p endfor %}")
+
+    _para(doc, "{%p endif %}")
+    doc.add_heading("Culture: staff and detained people on the same themes", level=2)
+    _para(doc, "{%p if culture.gaps %}")
+    _table(doc, "The share giving the favourable answer, staff against detained people",
+           ["Theme", "Staff question", "Staff", "Detained people's question", "Detained people", "Gap", "Reading"],
+           ["{{ g.theme }}", "{{ g.staff_question }}", "{{ g.staff.text }}", "{{ g.detainee_question }}",
+            "{{ g.detainees.text }}", "{{ g.gap if g.gap is not none else '' }}", "{{ g.label }}"], "for g in culture.gaps")
+    _para(doc, "{%p else %}")
+    _para(doc, "No matched staff and detainee questions are held for this facility.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if culture.comments %}")
+    doc.add_heading("Comments, by theme", level=2)
+    _para(doc, "Identifying details are removed before any comment is used; themes with fewer than "
+               "{{ disclosure.threshold }} comments are not quoted.")
+    _para(doc, "{%p for c in culture.comments %}")
+    _para(doc, "{{ c.survey|capitalize }} survey {{ c.wave }}: {{ c.theme }} ({{ c.count.text }})", style="Heading 3")
+    _para(doc, "{%p for q in c.quotes %}")
+    _para(doc, "“{{ q }}”", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
+
+    doc.add_heading("6. Follow-up of past visits", level=1)
+    _para(doc, "{{ recommendations.summary }}")
+    _para(doc, "{%p if recommendations.available %}")
+    _table(doc, "Recommendations by status", ["Status", "Recommendations"],
+           ["{{ s.label }}", "{{ s.count.text }}"], "for s in recommendations.by_status")
+    _para(doc, "Total: {{ recommendations.total.text }} recommendations.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if recommendations.outstanding %}")
+    _para(doc, "Recommendations not yet achieved", style="Heading 2")
+    _table(doc, "Open, not achieved and partly achieved recommendations, longest overdue first",
+           ["Ref", "Recommendation", "Theme", "Made", "Due", "Status", "Days overdue", "Repeats"],
+           ["{{ r.ref }}", "{{ r.text or '' }}", "{{ r.theme or '' }}", "{{ r.made or '' }}", "{{ r.due or '' }}",
+            "{{ r.status_label }}", "{{ r.overdue_days.text if r.overdue_days else '' }}", "{{ r.repeats_ref or '' }}"],
+           "for r in recommendations.outstanding")
+    _para(doc, "{%p endif %}")
+    _para(doc, "Past visits", style="Heading 2")
+    _para(doc, "{%p if visits %}")
+    _table(doc, "Past visits, latest first", ["Started", "Ended", "Type", "Body", "Ratings"],
+           ["{{ v.start }}", "{{ v.end or '' }}", "{{ v.type or '' }}", "{{ v.body or '' }}",
+            "{{ v.ratings_text or '' }}"], "for v in visits")
+    _para(doc, "{%p else %}")
+    _para(doc, "No past visits are recorded for this facility.")
+    _para(doc, "{%p endif %}")
+
+    doc.add_heading("7. Notes for the team", level=1)
+    for tag, title in (("notes-enquiry", "Lines of enquiry agreed"), ("notes-people", "People to speak to"),
+                       ("notes-documents", "Documents to ask for")):
+        doc.add_heading(title, level=2)
+        _text_control(doc, tag, title)
+
+    doc.add_heading("Appendix A: incidents by month", level=1)
     _para(doc, "{{ incidents.summary }}")
     _para(doc, "{%p if incidents.available %}")
     _para(doc, "The last 12 months are {{ incidents.windows.last.label }}; the previous 12 months are "
@@ -219,51 +385,7 @@ def build() -> Document:
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
 
-    doc.add_heading("4. Surveys", level=1)
-    _para(doc, "{%p if not surveys %}")
-    _para(doc, "No survey results are held for this facility.")
-    _para(doc, "{%p endif %}")
-    _para(doc, "{%p for s in surveys %}")
-    _para(doc, "{{ s.label }}", style="Heading 2")
-    _para(doc, "Respondents: {{ s.respondents.text }}{% if s.respondents_note %} ({{ s.respondents_note }})"
-               "{% endif %}{% if s.when %}; surveyed {{ s.when }}{% endif %}.")
-    _table(doc, "Share giving the answer counted, of those answering",
-           ["Question", "Answer counted", "%", "Giving it", "Answering", "Reading"],
-           ["{{ q.text }}", "{{ q.positive_answers }}", "{{ q.percent.text }}", "{{ q.positive.text }}",
-            "{{ q.answering.text }}", "{{ q.reading }}"], "for q in s.questions")
-    _para(doc, "{%p endfor %}")
-
-    doc.add_heading("5. Follow-up of past visits", level=1)
-    _para(doc, "{{ recommendations.summary }}")
-    _para(doc, "{%p if recommendations.available %}")
-    _table(doc, "Recommendations by status", ["Status", "Recommendations"],
-           ["{{ s.label }}", "{{ s.count.text }}"], "for s in recommendations.by_status")
-    _para(doc, "Total: {{ recommendations.total.text }} recommendations.")
-    _para(doc, "{%p endif %}")
-    _para(doc, "{%p if recommendations.outstanding %}")
-    _para(doc, "Recommendations not yet achieved", style="Heading 2")
-    _table(doc, "Open, not achieved and partly achieved recommendations, longest overdue first",
-           ["Ref", "Recommendation", "Theme", "Made", "Due", "Status", "Days overdue", "Repeats"],
-           ["{{ r.ref }}", "{{ r.text or '' }}", "{{ r.theme or '' }}", "{{ r.made or '' }}", "{{ r.due or '' }}",
-            "{{ r.status_label }}", "{{ r.overdue_days.text if r.overdue_days else '' }}", "{{ r.repeats_ref or '' }}"],
-           "for r in recommendations.outstanding")
-    _para(doc, "{%p endif %}")
-    _para(doc, "Past visits", style="Heading 2")
-    _para(doc, "{%p if visits %}")
-    _table(doc, "Past visits, latest first", ["Started", "Ended", "Type", "Body", "Ratings"],
-           ["{{ v.start }}", "{{ v.end or '' }}", "{{ v.type or '' }}", "{{ v.body or '' }}",
-            "{{ v.ratings_text or '' }}"], "for v in visits")
-    _para(doc, "{%p else %}")
-    _para(doc, "No past visits are recorded for this facility.")
-    _para(doc, "{%p endif %}")
-
-    doc.add_heading("6. Notes for the team", level=1)
-    for tag, title in (("notes-enquiry", "Lines of enquiry agreed"), ("notes-people", "People to speak to"),
-                       ("notes-documents", "Documents to ask for")):
-        doc.add_heading(title, level=2)
-        _text_control(doc, tag, title)
-
-    doc.add_heading("Appendix: data and sources", level=1)
+    doc.add_heading("Appendix B: data, sources and methods", level=1)
     _para(doc, "{%p if sources %}")
     _table(doc, "Files behind this facility's figures", ["Source", "File", "Rows", "From", "To", "SHA-256"],
            ["{{ s.source }}", "{{ s.file }}", "{{ s.rows.text }}", "{{ s.first or '' }}", "{{ s.last or '' }}",

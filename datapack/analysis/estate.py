@@ -117,110 +117,30 @@ class EstateAnalysis:
 
     def sources_for(self, facility_id: str, categories: tuple[str, ...] = (), indicator: str | None = None,
                     tables: tuple[str, ...] = ()) -> list[str]:
-        """Names of the files whose rows stand behind a figure for this facility."""
-        files: set[str] = set()
+        """The files whose rows stand behind a figure for this facility, by name.
+
+        A source read from many files (a bulletin a month) is summarised as
+        ``name: N files (first ... last)``; the appendix lists every file.
+        """
+        pairs: set[tuple[str, str]] = set()
         incidents = self.estate.table("incidents")
         if categories:
             rows = incidents[(incidents["facility_id"] == facility_id) & incidents["category"].isin(categories)]
-            files |= set(rows["_file"].dropna())
-        if indicator is not None:
-            files |= set(self._facility_files(facility_id, "population"))
-        for table in tables:
-            files |= set(self._facility_files(facility_id, table))
-        return sorted(files)
-
-    def _facility_files(self, facility_id: str, table: str) -> list[str]:
-        frame = self.estate.table(table)
-        if frame.empty or "facility_id" not in frame:
-            return []
-        return list(frame.loc[frame["facility_id"] == facility_id, "_file"].dropna().unique())
-
-    def period(self, facility_id: str, indicator: str) -> dict[str, Any] | None:
-        """The facility's period figures for one indicator (last, prev, quarter), or None."""
-        p = self._periods_index
-        key = (facility_id, indicator)
-        return p.loc[key].to_dict() if key in p.index else None
-
-    def peer(self, facility_id: str, indicator: str) -> dict[str, Any] | None:
-        """The facility's comparison with peers for one indicator, or None."""
-        p = self._peers_index
-        key = (facility_id, indicator)
-        return p.loc[key].to_dict() if key in p.index else None
-
-    @cached_property
-    def _periods_index(self) -> pd.DataFrame:
-        return self.results.periods.set_index(["facility_id", "indicator"]) if not self.results.periods.empty \
-            else pd.DataFrame()
-
-    @cached_property
-    def _peers_index(self) -> pd.DataFrame:
-        return self.peers.set_index(["facility_id", "indicator"]) if not self.peers.empty else pd.DataFrame()
-
-    @cached_property
-    def peer_groups(self) -> pd.Series:
-        return comparison.peer_groups(self.estate.facilities)
-
-    def peer_ids(self, facility_id: str) -> list[str]:
-        """Other facilities in the same peer group."""
-        groups = self.peer_groups
-        return [f for f in groups.index[groups == groups.get(facility_id)] if f != facility_id]
-
-    def equality(self, facility_id: str) -> pd.DataFrame:
-        """Disproportionality of each practice by each characteristic, for one facility (last period).
-
-        Columns as :func:`equality.disproportionality`, plus ``practice`` and
-        ``characteristic``. Empty where no population mix is held.
-        """
-        if facility_id in self._equality:
-            return self._equality[facility_id]
-        incidents = self.estate.table("incidents")
-        context = self.estate.table("context")
-        frames = []
-        windows = self.results.windows
-        if windows is not None and not context.empty and not incidents.empty:
-            first, last = windows.span("last")
-            mine = incidents[incidents["facility_id"] == facility_id]
-            if mine["person_ref"].notna().any():
-                # One row a person and practice: repeat incidents by one person are not independent
-                # events, and counting them as such makes the interval far too narrow.
-                mine = (mine.dropna(subset=["person_ref"]).sort_values("occurred")
-                        .drop_duplicates(["person_ref", "category"], keep="last").assign(count=1))
-            for practice in EQUALITY_PRACTICES:
-                for characteristic in EQUALITY_CHARACTERISTICS:
-                    if characteristic not in mine or mine[characteristic].isna().all():
-                        continue
-                    found = equality.disproportionality(
-                        mine, context, facility_id, practice, characteristic,
-                        threshold=self.settings.equality_threshold, min_count=max(self.control.threshold, 1),
-                        conf=self.equality_confidence,
-                        start=first.to_timestamp(), end=last.to_timestamp())
-                    if not found.empty:
-                        frames.append(found.assign(practice=practice, characteristic=characteristic,
-                                                   total=found.attrs.get("total_incidents")))
-        result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        self._equality[facility_id] = result
-        return result
-
-    def latest_wave(self, facility_id: str, survey: str) -> tuple[str | None, str | None]:
-        """The facility's latest and previous waves of a survey."""
-        res = self.survey_results
-        if res.empty:
-            return None, None
-        waves = sorted(res.loc[(res["facility_id"] == facility_id) & (res["survey"] == survey), "wave"].unique())
-        return (waves[-1] if waves else None), (waves[-2] if len(waves) > 1 else None)
-
-    def surveys(self, facility_id: str) -> list[str]:
-        res = self.survey_results
-        return sorted(res.loc[res["facility_id"] == facility_id, "survey"].unique()) if not res.empty else []
-
-    def survey_comparison(self, facility_id: str, survey: str) -> pd.DataFrame:
-        """The facility's latest wave of ``survey`` against its previous wave and its peers."""
-        wave, previous = self.latest_wave(facility_id, survey)
-        if wave is None:
-            return pd.DataFrame()
-        return survey_stats.survey_comparisons(self.survey_results, facility_id, survey, wave,
-                                               self.peer_ids(facility_id), previous, self.settings.alpha,
-                                               self.estate.table("survey_questions"))
+            pairs |= set(zip(rows["_source"], rows["_file"]))
+        for table in (("population",) if indicator is not None else ()) + tuple(tables):
+            frame = self.estate.table(table)
+            if not frame.empty and "facility_id" in frame:
+                rows = frame[frame["facility_id"] == facility_id]
+                pairs |= set(zip(rows["_source"], rows["_file"]))
+        by_source: dict[str, list[str]] = {}
+        for source, file in pairs:
+            if isinstance(file, str):
+                by_source.setdefault(str(source), []).append(file)
+        out = []
+        for source, files in sorted(by_source.items()):
+            files.sort()
+            out += files if len(files) <= 3 else [f"{source}: {len(files)} files ({files[0]} ... {files[-1]})"]
+        return out
 
 
 def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:

@@ -29,16 +29,25 @@ MARKS = {
     "concern_low": ("Special cause: concern (low)", "v", 8),
     "neutral": ("Special cause: neither better nor worse", "s", 6.5),
 }
-HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 3.2, 0.8, 0.25, 0.3, 1.05
+HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 3.1, 0.8, 0.25, 0.25, 1.0
 #: Shown points in a row needed for a trend (rising or falling) or a shift (one side of the mean).
 TREND, SHIFT = 7, 7
 
 
-def _kind(p: dict[str, Any]) -> str | None:
+def _concern_side(context: dict[str, Any], indicator: str) -> str | None:
+    """``high`` or ``low``: concern always lies against the indicator's good direction (None if unknown)."""
+    good = next((r.get("good_direction") for r in context.get("indicators", []) if r.get("id") == indicator), None)
+    return {"down": "high", "up": "low"}.get(good)
+
+
+def _kind(p: dict[str, Any], side: str | None) -> str | None:
     if p["value"] is None or p["type"] not in SPC_COLOURS:
         return None
     if p["type"] == "concern":
-        return "concern_high" if p["mean"] is None or p["value"] >= p["mean"] else "concern_low"
+        # A rising trend that starts below the mean is still a concern about high values.
+        if side is None:
+            side = "high" if p["mean"] is None or p["value"] >= p["mean"] else "low"
+        return f"concern_{side}"
     return p["type"]
 
 
@@ -62,17 +71,21 @@ def _breaks(section: dict[str, Any], points: list[dict[str, Any]]) -> list[int]:
     return sorted(at)
 
 
+def _decimals(section: dict[str, Any]) -> int:
+    """One decimal place for the whole chart, or none when its figures reach the thousands or are counts."""
+    top = max((abs(v) for p in section["points"] for v in (p["value"], p["ucl"]) if v is not None), default=0)
+    return 0 if top >= 1000 or section["measure"] == "count" and section["unit"] != "%" else 1
+
+
 def _fmt(section: dict[str, Any], value: float) -> str:
-    if section["unit"] == "%":
-        return f"{number(value)}%"
-    if section["measure"] == "count" and float(value).is_integer():
-        return number(value, 0)
-    return number(value)
+    text = number(value, _decimals(section))
+    return f"{text}%" if section["unit"] == "%" else text
 
 
 def spc_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, bytes, str] | None:
     """Title, alt text, PNG and SVG of the control chart ``spc-<indicator>``, or None if nothing is shown."""
-    section = context.get("spc", {}).get(chart_id.removeprefix("spc-"))
+    indicator = chart_id.removeprefix("spc-")
+    section = context.get("spc", {}).get(indicator)
     points = section["points"] if section else []
     shown = [(i, p) for i, p in enumerate(points) if p["value"] is not None]
     if not shown:
@@ -91,8 +104,9 @@ def spc_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, bytes, 
         handles = [Line2D([], [], color=COLOURS["ink"], linewidth=1.1, label="Mean"),
                    Line2D([], [], color=COLOURS["ink"], linewidth=0.9, linestyle=(0, (5, 3)),
                           label="Control limits" + (" (trial)" if section["trial"] else ""))]
+        side = _concern_side(context, indicator)
         for kind, (label, marker, size) in MARKS.items():
-            at = [i for i, p in shown if _kind(p) == kind]
+            at = [i for i, p in shown if _kind(p, side) == kind]
             if not at:
                 continue
             colour = SPC_COLOURS[kind.split("_")[0] if kind.startswith("concern") else kind]
