@@ -143,6 +143,94 @@ class EstateAnalysis:
         return out
 
 
+    def period(self, facility_id: str, indicator: str) -> dict[str, Any] | None:
+        """The facility's period figures for one indicator (last, prev, quarter), or None."""
+        p = self._periods_index
+        key = (facility_id, indicator)
+        return p.loc[key].to_dict() if key in p.index else None
+
+    def peer(self, facility_id: str, indicator: str) -> dict[str, Any] | None:
+        """The facility's comparison with peers for one indicator, or None."""
+        p = self._peers_index
+        key = (facility_id, indicator)
+        return p.loc[key].to_dict() if key in p.index else None
+
+    @cached_property
+    def _periods_index(self) -> pd.DataFrame:
+        return self.results.periods.set_index(["facility_id", "indicator"]) if not self.results.periods.empty \
+            else pd.DataFrame()
+
+    @cached_property
+    def _peers_index(self) -> pd.DataFrame:
+        return self.peers.set_index(["facility_id", "indicator"]) if not self.peers.empty else pd.DataFrame()
+
+    @cached_property
+    def peer_groups(self) -> pd.Series:
+        return comparison.peer_groups(self.estate.facilities)
+
+    def peer_ids(self, facility_id: str) -> list[str]:
+        """Other facilities in the same peer group."""
+        groups = self.peer_groups
+        return [f for f in groups.index[groups == groups.get(facility_id)] if f != facility_id]
+
+    def equality(self, facility_id: str) -> pd.DataFrame:
+        """Disproportionality of each practice by each characteristic, for one facility (last period).
+
+        Columns as :func:`equality.disproportionality`, plus ``practice`` and
+        ``characteristic``. Empty where no population mix is held.
+        """
+        if facility_id in self._equality:
+            return self._equality[facility_id]
+        incidents = self.estate.table("incidents")
+        context = self.estate.table("context")
+        frames = []
+        windows = self.results.windows
+        if windows is not None and not context.empty and not incidents.empty:
+            first, last = windows.span("last")
+            mine = incidents[incidents["facility_id"] == facility_id]
+            if mine["person_ref"].notna().any():
+                # One row a person and practice: repeat incidents by one person are not independent
+                # events, and counting them as such makes the interval far too narrow.
+                mine = (mine.dropna(subset=["person_ref"]).sort_values("occurred")
+                        .drop_duplicates(["person_ref", "category"], keep="last").assign(count=1))
+            for practice in EQUALITY_PRACTICES:
+                for characteristic in EQUALITY_CHARACTERISTICS:
+                    if characteristic not in mine or mine[characteristic].isna().all():
+                        continue
+                    found = equality.disproportionality(
+                        mine, context, facility_id, practice, characteristic,
+                        threshold=self.settings.equality_threshold, min_count=max(self.control.threshold, 1),
+                        conf=self.equality_confidence,
+                        start=first.to_timestamp(), end=last.to_timestamp())
+                    if not found.empty:
+                        frames.append(found.assign(practice=practice, characteristic=characteristic,
+                                                   total=found.attrs.get("total_incidents")))
+        result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        self._equality[facility_id] = result
+        return result
+
+    def latest_wave(self, facility_id: str, survey: str) -> tuple[str | None, str | None]:
+        """The facility's latest and previous waves of a survey."""
+        res = self.survey_results
+        if res.empty:
+            return None, None
+        waves = sorted(res.loc[(res["facility_id"] == facility_id) & (res["survey"] == survey), "wave"].unique())
+        return (waves[-1] if waves else None), (waves[-2] if len(waves) > 1 else None)
+
+    def surveys(self, facility_id: str) -> list[str]:
+        res = self.survey_results
+        return sorted(res.loc[res["facility_id"] == facility_id, "survey"].unique()) if not res.empty else []
+
+    def survey_comparison(self, facility_id: str, survey: str) -> pd.DataFrame:
+        """The facility's latest wave of ``survey`` against its previous wave and its peers."""
+        wave, previous = self.latest_wave(facility_id, survey)
+        if wave is None:
+            return pd.DataFrame()
+        return survey_stats.survey_comparisons(self.survey_results, facility_id, survey, wave,
+                                               self.peer_ids(facility_id), previous, self.settings.alpha,
+                                               self.estate.table("survey_questions"))
+
+
 def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:
     """Analyse the whole estate with the configured settings, indicators and master list.
 

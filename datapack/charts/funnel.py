@@ -20,7 +20,7 @@ from datapack.charts.style import COLOURS, SPC_COLOURS, fixed_figure, house_styl
 HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 3.3, 0.8, 0.3, 0.15, 1.0
 #: Line style of each level of limits.
 LEVELS = {0.95: ("95% limits", (0, (5, 3))), 0.998: ("99.8% limits", (0, (1, 2)))}
-WHERE = {"peers": "{group} peers", "type": "places of the same type", "all": "all places of the same kind"}
+WHERE = {"peers": "{group} peers", "type": "places of its type", "all": "all places"}
 FLAG_WORDS = {"above_99.8": "above the 99.8% limit", "above_95": "above the 95% limit", "within": "within the limits",
               "below_95": "below the 95% limit", "below_99.8": "below the 99.8% limit"}
 
@@ -88,7 +88,7 @@ def funnel_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, byte
                                   markeredgecolor=COLOURS["ink"], label=name))
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if top >= 10 else f"{v:,.1f}")
         ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
-        ax.set_xlabel(_size_label(section["per"]))
+        ax.set_xlabel(_size_label(section["per"]) + (" (log scale)" if log_x else ""))
         ax.set_ylabel(f"Rate {section['per']}")
         fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(LEFT / 7.0 - 0.01, 0.0), ncols=3,
                    fontsize=7.5, title="Limits allow for over-dispersion" if section["adjusted"] else None,
@@ -125,7 +125,7 @@ def _alt(section: dict[str, Any], this: dict[str, Any] | None, name: str, n_othe
     """What the chart shows and the place's position against the limits."""
     label = section["label"]
     what = label[:1].lower() + label[1:] if label[1:2].islower() else label
-    places = f"{n_others} other place{'s' if n_others != 1 else ''}"
+    places = f"{n_others or 'no'} other place{'s' if n_others != 1 else ''}"
     parts = [f"Funnel plot of the rate of {what} {section['per']} over the last 12 months against size, "
              f"for {name} and {places} ({_where(section)})."]
     flag = section.get("flag") if isinstance(section.get("flag"), str) else None
