@@ -414,3 +414,23 @@ def test_real_published_files_make_a_pack():
     assert context["population"]["basis"] == "population" and context["population"]["latest"]["month"] == "2024-12"
     assert {s["file"] for s in context["sources"]} >= {"deaths_in_custody_by_prison.xlsx", "prison.tsv"}
     assert docx.Document(io.BytesIO(word)).paragraphs
+
+
+def test_every_top_level_context_key_is_documented():
+    """docs/context.md is the pack.json schema: every key a real context carries is in its table."""
+    import datetime as _dt
+    from pathlib import Path as _Path
+
+    from datapack.analysis import facility_context as _fc
+    from datapack.analysis.estate import analyse as _analyse
+    from datapack.config import load_config as _load
+    from datapack.disclosure import Control as _Control
+    from datapack.ingest import load_estate as _estate
+
+    root = _Path(__file__).resolve().parents[1]
+    estate = _estate(_load(root / "datapack.yaml"))
+    control = _Control(estate.config.disclosure)
+    context = _fc(estate, "NGT", control, _dt.datetime(2026, 10, 15), analysis=_analyse(estate, control))
+    doc = (root / "docs" / "context.md").read_text()
+    missing = [k for k in context if f"| `{k}` |" not in doc]
+    assert missing == []
