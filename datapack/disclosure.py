@@ -192,3 +192,38 @@ def _nan(x: float) -> bool:
         return math.isnan(float(x))
     except (TypeError, ValueError):
         return False
+
+
+def series_mask(counts: np.ndarray, hidden: np.ndarray, windows: list[list[int]]) -> np.ndarray:
+    """Hide more points of a series until no hidden point can be solved from the window totals shown.
+
+    ``counts`` are the series' counts (e.g. months), ``hidden`` those hidden
+    already (small counts, or cells hidden in another table of the same
+    pack), ``windows`` the index sets whose totals the pack shows (the last
+    12 months, the previous 12, the latest quarter ...). Each shown total is
+    an equation on the hidden points inside it; a hidden point is determined
+    when its unit vector lies in the span of those equations. While one is,
+    the smallest shown positive point in a window holding it is hidden too.
+    """
+    hidden = hidden.copy()
+    counts = np.nan_to_num(np.asarray(counts, dtype=float))
+    while True:
+        cells = np.flatnonzero(hidden)
+        if len(cells) == 0:
+            return hidden
+        position = {c: k for k, c in enumerate(cells)}
+        equations = [[1.0 if c in set(w) else 0.0 for c in cells] for w in windows
+                     if any(i in position for i in w)]
+        if not equations:
+            return hidden
+        _, sing, vt = np.linalg.svd(np.array(equations))
+        null = vt[int((sing > 1e-9).sum()):]
+        determined = [c for k, c in enumerate(cells) if null.shape[0] == 0 or np.allclose(null[:, k], 0, atol=1e-9)]
+        if not determined:
+            return hidden
+        target = determined[0]
+        candidates = [i for w in windows if target in w for i in w if not hidden[i]]
+        if not candidates:
+            return hidden  # the whole window is hidden already
+        positive = [i for i in candidates if counts[i] > 0] or candidates
+        hidden[min(positive, key=lambda i: counts[i])] = True

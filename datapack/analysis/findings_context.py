@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry import areas_for_enquiry
 from datapack.analysis.funnel import FunnelSettings, curve, funnel
 from datapack.analysis.text import figure, month_label, no_data
+from datapack.disclosure import series_mask
 
 ICON_TEXT = {
     "common_cause": "Common cause variation only",
@@ -107,20 +109,70 @@ def _peer(peer: dict[str, Any], control: Any) -> dict[str, Any]:
             "n": int(peer["n_compared"]), "target": f"{peer['target']:,.1f}" if pd.notna(peer["target"]) else None}
 
 
-def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
-    """``spc``: each control chart as points (hidden months as gaps), limits and a plain summary."""
+def table_hidden(incidents: dict[str, Any]) -> tuple[set[tuple[str, str]], list[list[str]]]:
+    """(category, month) cells hidden in the incidents table, and the table's periods as lists of months.
+
+    A quarter's cell hidden hides each of its months; the periods are the
+    windows whose totals the table shows (each block, and each quarter).
+    """
+    table = (incidents or {}).get("table")
+    if not table:
+        return set(), []
+    categories = [c["category"] for c in table["columns"]]
+    hidden, periods = set(), []
+    for block in table["blocks"]:
+        block_months = []
+        for row in block["rows"]:
+            if row["is_total"]:
+                continue
+            first, _, last = row["key"].partition("/")
+            months = [str(p) for p in pd.period_range(first, last or first, freq="M")]
+            block_months += months
+            if len(months) > 1:
+                periods.append(months)
+            for category, cell in zip(categories, row["cells"]):
+                if cell["hidden"]:
+                    hidden |= {(category, m) for m in months}
+        periods.append(block_months)
+    return hidden, periods
+
+
+def _hidden_points(analysis: Any, ind: Any, periods: tuple, counts: dict[str, float],
+                   table_cells: set[tuple[str, str]], table_periods: list[list[str]]) -> list[bool]:
+    """Months of a control chart to hide: small counts, cells the incidents table hides, and enough
+    more that no hidden month can be worked back from a total the pack shows."""
+    control = analysis.control
+    position = {p: i for i, p in enumerate(periods)}
+    values = np.array([counts.get(p, np.nan) for p in periods], dtype=float)
+    hidden = np.array([control.is_small(v) or any((c, p) in table_cells for c in ind.numerator.categories)
+                       for p, v in zip(periods, values)])
+    windows = [[position[m] for m in months if m in position] for months in table_periods]
+    windows += [list(range(max(0, len(periods) - n), len(periods))) for n in (12, 24, 3)]
+    windows += [list(range(max(0, len(periods) - 24), max(0, len(periods) - 12)))]
+    return list(series_mask(values, hidden, [w for w in windows if w]))
+
+
+def spc_section(analysis: Any, facility_id: str, incidents: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """``spc``: each control chart as points (hidden months as gaps), limits and a plain summary.
+
+    ``incidents`` is the context's incidents section: months it hides for a
+    category are hidden on every chart that counts that category.
+    """
     control = analysis.control
     out = {}
     series = analysis.results.series
+    table_cells, table_periods = table_hidden(incidents)
     for ind in analysis.definitions.indicators:
         result = analysis.signals.spc.get((facility_id, ind.id))
         if result is None:
             continue
         rows = series[(series["facility_id"] == facility_id) & (series["indicator"] == ind.id)].sort_values("month")
         counts = dict(zip(rows["month"].astype(str), rows["count"]))
+        mask = ([False] * len(result.periods) if ind.kind == "crowding" else
+                _hidden_points(analysis, ind, result.periods, counts, table_cells, table_periods))
         points = []
         for i, period in enumerate(result.periods):
-            hidden = ind.kind != "crowding" and control.is_small(counts.get(period))
+            hidden = bool(mask[i])
             value = None if hidden or pd.isna(result.values[i]) else round(float(result.values[i]), 3)
             points.append({"period": period, "label": month_label(pd.Period(period, freq="M"), short=True),
                            "value": value, "hidden": bool(hidden),

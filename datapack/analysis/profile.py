@@ -131,8 +131,9 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     frames["survey_questions"] = codebook[codebook["survey"].astype(str).isin({s["survey"] for s in survey_list})]
     sources = provenance.sources_section(estate, frames, control)
     recs = followup.recommendations_section(frames["recommendations"], control, built_at)
-    charts = [c for c, used in (("population", pop["available"]), ("incidents", bool(inc.get("table")))) if used]
-    extra = _analysis_keys(analysis, facility_id) if analysis is not None else _no_analysis()
+    charts = [c for c, used in (("population", pop["available"]), ("incidents", bool(inc.get("table"))),
+                                ("recommendations", recs["available"])) if used]
+    extra = _analysis_keys(analysis, facility_id, inc) if analysis is not None else _no_analysis()
     charts += extra.pop("_charts", [])
     return {**extra,
         "project": _project(estate),
@@ -153,7 +154,7 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     }
 
 
-def _analysis_keys(analysis: Any, facility_id: str) -> dict[str, Any]:
+def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict[str, Any]:
     """The analysis sections of a facility's context, and the charts they need."""
     from datapack.analysis import findings_context as fc
     from datapack.analysis import people_context as pc
@@ -161,7 +162,7 @@ def _analysis_keys(analysis: Any, facility_id: str) -> dict[str, Any]:
     keys = {
         "enquiry": fc.enquiry_section(analysis, facility_id),
         "indicators": fc.indicators_section(analysis, facility_id),
-        "spc": fc.spc_section(analysis, facility_id),
+        "spc": fc.spc_section(analysis, facility_id, inc),
         "funnels": fc.funnel_section(analysis, facility_id),
         "survey_comparisons": pc.survey_comparison_section(analysis, facility_id),
         "equality": pc.equality_section(analysis, facility_id),

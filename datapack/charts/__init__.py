@@ -11,8 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from datapack.charts.equality import equality_chart
+from datapack.charts.followup import recommendations_chart
+from datapack.charts.funnel import funnel_chart
 from datapack.charts.incidents import incidents_chart
 from datapack.charts.population import population_chart
+from datapack.charts.spc import spc_chart
+from datapack.charts.survey import survey_chart
+
+Drawn = tuple[str, str, bytes, str]
 
 
 @dataclass(frozen=True)
@@ -26,20 +33,38 @@ class Chart:
     svg: str
 
 
-_DRAW: dict[str, Callable[[dict[str, Any]], tuple[str, str, bytes, str] | None]] = {
+_DRAW: dict[str, Callable[[dict[str, Any]], Drawn | None]] = {
     "population": population_chart,
     "incidents": incidents_chart,
+    "recommendations": recommendations_chart,
 }
 
-#: Chart ids this module can draw.
-KNOWN = tuple(_DRAW)
+#: Charts with one id per indicator, survey or practice: the prefix, then the key in the context.
+_DRAW_BY_PREFIX: dict[str, Callable[[dict[str, Any], str], Drawn | None]] = {
+    "spc-": spc_chart,
+    "funnel-": funnel_chart,
+    "survey-": survey_chart,
+    "equality-": equality_chart,
+}
+
+#: Chart ids this module can draw (``<...>`` stands for an indicator, survey or practice).
+KNOWN = tuple(_DRAW) + (
+    "spc-<indicator>", "funnel-<indicator>", "survey-<survey>", "equality-<practice>-<characteristic>")
 
 
 def chart(context: dict[str, Any], chart_id: str) -> Chart | None:
-    """One chart by id, or None when the context has nothing to draw for it."""
-    if chart_id not in _DRAW:
-        raise ValueError(f"unknown chart {chart_id!r}; known charts: {', '.join(KNOWN)}")
-    drawn = _DRAW[chart_id](context)
+    """One chart by id, or None when the context has nothing to draw for it.
+
+    Raises ``ValueError`` listing the known kinds when the id is neither a
+    known chart nor starts with a known prefix.
+    """
+    if chart_id in _DRAW:
+        drawn = _DRAW[chart_id](context)
+    else:
+        prefix = next((p for p in _DRAW_BY_PREFIX if chart_id.startswith(p) and len(chart_id) > len(p)), None)
+        if prefix is None:
+            raise ValueError(f"unknown chart {chart_id!r}; known charts: {', '.join(KNOWN)}")
+        drawn = _DRAW_BY_PREFIX[prefix](context, chart_id)
     if drawn is None:
         return None
     title, alt, png, svg = drawn

@@ -30,17 +30,18 @@ def _size_label(per: str) -> str:
 
 
 def _upper_at(section: dict[str, Any], x: float) -> float:
-    """The 95% upper limit at size ``x``, by interpolation along the curve."""
+    """The highest upper limit at size ``x``, by interpolation along the curve (0 with no curve)."""
     d = section["curve"]["denominators"]
-    line = next((ln for ln in section["curve"]["lines"] if ln["level"] == 0.95), None)
-    if not d or line is None:
-        return 0.0
-    if x <= d[0]:
-        return line["upper"][0]
-    for (x0, y0), (x1, y1) in zip(zip(d, line["upper"]), zip(d[1:], line["upper"][1:])):
-        if x0 <= x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0 or 1)
-    return line["upper"][-1]
+    tops = [0.0]
+    for line in section["curve"]["lines"] if d else []:
+        up = line["upper"]
+        at = next((i for i in range(1, len(d)) if d[i] >= x), None)
+        if x <= d[0] or at is None:
+            tops.append(up[0] if x <= d[0] else up[-1])
+        else:
+            x0, x1 = d[at - 1], d[at]
+            tops.append(up[at - 1] + (up[at] - up[at - 1]) * (x - x0) / (x1 - x0 or 1))
+    return max(tops)
 
 
 def funnel_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, bytes, str] | None:
@@ -80,12 +81,14 @@ def funnel_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, byte
         if this and this["value"] is not None:
             shown.append(this["value"])
         top = max(max(shown), _upper_at(section, this["denominator"] if this else d[0] if d else 0.0))
-        ax.set_ylim(0, top * 1.18 if top > 0 else 1.0)
+        ax.set_ylim(0, top * 1.1 if top > 0 else 1.0)
         ax.set_xlim(lo_x, hi_x)
         if this:
             _mark_this(ax, this, name, log_x, lo_x, hi_x, threshold)
             handles.append(Line2D([], [], linestyle="none", marker="D", markersize=8, color=COLOURS["blue"],
-                                  markeredgecolor=COLOURS["ink"], label=name))
+                                  markeredgecolor=COLOURS["ink"], label=name) if this["value"] is not None else
+                           Line2D([], [], linestyle="none", marker="x", markersize=7, color=COLOURS["ink"],
+                                  label=f"{name}: not shown"))
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if top >= 10 else f"{v:,.1f}")
         ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
         ax.set_xlabel(_size_label(section["per"]) + (" (log scale)" if log_x else ""))
