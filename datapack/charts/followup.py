@@ -22,7 +22,7 @@ LOOK = {
     "open": ("white", "..."),
     "no_longer_applicable": (COLOURS["light"], "---"),
 }
-ROW, LEFT, RIGHT, TOP, BOTTOM = 0.32, 1.9, 0.5, 0.15, 0.5
+ROW, LEFT, RIGHT, TOP, BOTTOM = 0.32, 2.0, 0.45, 0.15, 0.5
 
 
 def _label(row: dict[str, Any]) -> str:
