@@ -29,6 +29,7 @@ class BuildResult:
     written: dict[str, Path] = field(default_factory=dict)   # facility_id -> folder
     failed: dict[str, str] = field(default_factory=dict)     # facility_id -> reason
     estate: Estate | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def manifest(estate: Estate, built_at: dt.datetime, facility_id: str | None = None) -> dict:
@@ -55,12 +56,19 @@ def _files_for_facility(estate: Estate, facility_id: str) -> set[str]:
 
 
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
-          reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx"),
+          reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx", "xlsx"),
           built_at: dt.datetime | None = None) -> BuildResult:
     """Build a pack for every facility in the register (or the ones named)."""
     from datapack.analysis import estate_context, facility_context, facility_slugs
     from datapack.charts import facility_charts
     from datapack.render import default_template_dirs, render_docx, render_html, render_index_html, render_json
+    from datapack.render.pdf import INSTALL_HINT, convert_to_pdf, libreoffice_available
+    from datapack.render.xlsx import render_xlsx
+
+    notes = []
+    if "pdf" in formats and libreoffice_available() is None:
+        notes.append(f"No PDF packs were made: LibreOffice was not found. {INSTALL_HINT}")
+        formats = tuple(f for f in formats if f != "pdf")
 
     reporter = reporter or Reporter(quiet=True)
     built_at = built_at or dt.datetime.now().replace(microsecond=0)
@@ -89,8 +97,14 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
                          "manifest.json": json.dumps(manifest(estate, built_at, fid), indent=2).encode()}
                 if "html" in formats:
                     files["datapack.html"] = render_html(context, charts, dirs).encode()
-                if "docx" in formats:
-                    files["datapack.docx"] = render_docx(context, charts, dirs)
+                if "docx" in formats or "pdf" in formats:
+                    docx_bytes = render_docx(context, charts, dirs)
+                    if "docx" in formats:
+                        files["datapack.docx"] = docx_bytes
+                    if "pdf" in formats:
+                        files["datapack.pdf"] = convert_to_pdf(docx_bytes)
+                if "xlsx" in formats:
+                    files["data.xlsx"] = render_xlsx(context)
                 result.written[fid] = writer.write_folder(slugs[fid], files)
             except Exception as exc:  # one facility's failure must not stop the others
                 result.failed[fid] = f"{type(exc).__name__}: {exc}"
@@ -99,6 +113,7 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     index = estate_context(estate, control, built_at, list(result.written))
     writer.write_file("index.html", render_index_html(index, dirs).encode())
     writer.write_file("manifest.json", json.dumps(manifest(estate, built_at), indent=2).encode())
+    result.notes = notes
     return result
 
 

@@ -113,8 +113,8 @@ def formats() -> None:
               help="Build only this facility (id, name or alias); repeat for more.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the packs (default: 'output' from the configuration).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "docx"]),
-              help="Pack formats to write (default: html and docx).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "docx", "xlsx", "pdf"]),
+              help="Formats to write; repeat for several (default: html, docx and xlsx; pdf needs LibreOffice).")
 @click.option("--strict", is_flag=True, help="Stop without writing when any source has an error.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 def build(config_path: str, facilities: tuple[str, ...], output: Path | None, formats: tuple[str, ...],
@@ -137,10 +137,13 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
             raise click.ClickException(f"{len(report.errors)} error(s) in the sources; nothing was written "
                                        "(run 'datapack validate' for the full report).")
     try:
-        result = run_build(config, list(facilities) or None, output, reporter, tuple(formats) or ("html", "docx"))
+        result = run_build(config, list(facilities) or None, output, reporter,
+                           tuple(formats) or ("html", "docx", "xlsx"))
     except InputError as exc:
         _print_problems(exc.problems)
         raise click.ClickException("nothing was built.")
+    for note in result.notes:
+        click.echo(note, err=True)
     errors = len(result.estate.report.errors)
     if not quiet:
         click.echo(f"Wrote {len(result.written)} pack(s) to {result.output}"

@@ -22,12 +22,12 @@ def built(tmp_path_factory):
     return out
 
 
-def test_only_the_named_facilities_are_built_each_with_all_four_files(built):
+def test_only_the_named_facilities_are_built_each_with_all_five_files(built):
     folders = sorted(p.name for p in built.iterdir() if p.is_dir())
     assert folders == ["lls", "ngt"]
     for folder in folders:
         assert sorted(p.name for p in (built / folder).iterdir()) == [
-            "datapack.docx", "datapack.html", "manifest.json", "pack.json"]
+            "data.xlsx", "datapack.docx", "datapack.html", "manifest.json", "pack.json"]
     assert (built / "index.html").is_file()
 
 

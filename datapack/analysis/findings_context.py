@@ -99,6 +99,7 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
 def _peer(peer: dict[str, Any], control: Any) -> dict[str, Any]:
     if not peer:
         return {"text": "no comparison", "flag": None, "flag_text": "", "compared_with": None}
+    peer = {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in peer.items()}
     quint = peer.get("quintile_peers") if peer.get("compared_with") == "peers" else peer.get("quintile_all")
     where = {"peers": f"{peer['peer_group']} peers", "type": "places of its type", "all": "all places"}[
         peer["compared_with"]]
@@ -106,7 +107,7 @@ def _peer(peer: dict[str, Any], control: Any) -> dict[str, Any]:
     return {"text": f"{quint_text} of {where}" if quint_text else f"compared with {where}",
             "flag": peer.get("flag"), "flag_text": FLAG_TEXT.get(peer.get("flag"), ""),
             "compared_with": peer["compared_with"], "group": peer["peer_group"],
-            "n": int(peer["n_compared"]), "target": f"{peer['target']:,.1f}" if pd.notna(peer["target"]) else None}
+            "n": int(peer["n_compared"]), "target": f"{peer['target']:,.1f}" if peer["target"] is not None else None}
 
 
 def table_hidden(incidents: dict[str, Any]) -> tuple[set[tuple[str, str]], list[list[str]]]:
@@ -219,7 +220,7 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
     names = analysis.estate.facilities.set_index("facility_id")["name"]
     for ind in analysis.definitions.indicators:
         peer = analysis.peer(facility_id, ind.id)
-        if not peer or not peer.get("flag") or ind.kind == "crowding":
+        if not peer or not isinstance(peer.get("flag"), str) or ind.kind == "crowding":
             continue
         groups = analysis.peers[(analysis.peers["indicator"] == ind.id)]
         pool_ids = _pool(analysis, groups, facility_id, peer)

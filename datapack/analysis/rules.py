@@ -212,7 +212,7 @@ def peer_outlier_high(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[s
     hits, checked = [], []
     for ind in _indicators(a):
         peer, p = a.peer(fid, ind.id), a.period(fid, ind.id)
-        if not peer or not p or not peer.get("flag") or ind.good_direction == "neutral":
+        if not peer or not p or not isinstance(peer.get("flag"), str) or ind.good_direction == "neutral":
             continue
         if peer["compared_with"] == "all":  # no like-for-like comparison: shown in the pack, not raised
             continue
