@@ -49,9 +49,10 @@ def funnel_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, byte
     section = context.get("funnels", {}).get(chart_id.removeprefix("funnel-"))
     if not section or not section["points"]:
         return None
-    this = next((p for p in section["points"] if p["this"]), None)
+    points = [{**p, "value": None} if p["hidden"] else p for p in section["points"]]
+    this = next((p for p in points if p["this"]), None)
     name = this["label"] if this else context.get("facility", {}).get("name", "This place")
-    others = [p for p in section["points"] if not p["this"] and p["value"] is not None]
+    others = [p for p in points if not p["this"] and p["value"] is not None]
     threshold = context.get("disclosure", {}).get("threshold")
     sizes = section["curve"]["denominators"] + [p["denominator"] for p in section["points"]]
     log_x = max(sizes) > 20 * max(min(sizes), 1e-9)

@@ -86,7 +86,11 @@ def spc_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, bytes, 
     """Title, alt text, PNG and SVG of the control chart ``spc-<indicator>``, or None if nothing is shown."""
     indicator = chart_id.removeprefix("spc-")
     section = context.get("spc", {}).get(indicator)
-    points = section["points"] if section else []
+    if not section:
+        return None
+    # A hidden month is drawn as hidden even if a value slipped through: the chart must not show it.
+    points = [{**p, "value": None} if p["hidden"] else p for p in section["points"]]
+    section = {**section, "points": points}
     shown = [(i, p) for i, p in enumerate(points) if p["value"] is not None]
     if not shown:
         return None
@@ -230,8 +234,8 @@ def _alt(section: dict[str, Any], points: list[dict[str, Any]], breaks: list[int
     if last["mean"] is not None:
         limits = (f"; limits {_fmt(section, last['lcl'])} to {_fmt(section, last['ucl'])}"
                   if last["lcl"] is not None and last["ucl"] is not None else "")
-        since = f" since {_month(points[breaks[-1]]['period'])}" if breaks else ""
-        parts.append(f"Mean{since} {_fmt(section, last['mean'])}{limits}.")
+        since = f"Since {_month(points[breaks[-1]]['period'])}: mean" if breaks else "Mean"
+        parts.append(f"{since} {_fmt(section, last['mean'])}{limits}.")
     if section["trial"]:
         parts.append("These are trial limits, from fewer than 12 points.")
     if breaks:
