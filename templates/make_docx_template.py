@@ -336,6 +336,7 @@ def build() -> Document:
            ["{{ s.label }}", "{{ s.count.text }}"], "for s in recommendations.by_status")
     _para(doc, "Total: {{ recommendations.total.text }} recommendations.")
     _para(doc, "{%p endif %}")
+    _chart(doc, "recommendations")
     _para(doc, "{%p if recommendations.outstanding %}")
     _para(doc, "Recommendations not yet achieved", style="Heading 2")
     _table(doc, "Open, not achieved and partly achieved recommendations, longest overdue first",

@@ -116,3 +116,10 @@ def test_no_person_level_identifier_reaches_pack_json(contexts):
         text = json.dumps(ctx)
         leaked = [r for r in list(refs)[:5000] if r in text]
         assert leaked == []
+
+
+@pytest.mark.parametrize("fid", SMALL)
+def test_a_control_chart_with_hidden_months_shows_no_line_computed_from_them(contexts, fid):
+    for chart in contexts[fid]["spc"].values():
+        if chart["hidden_points"]:
+            assert all(p["mean"] is None and p["ucl"] is None and p["lcl"] is None for p in chart["points"])

@@ -208,7 +208,7 @@ def test_every_image_and_chart_has_alt_text(pack):
     imgs = [a for t, a in page.starts if t == "img"]
     svgs = [a for t, a in page.starts if t == "svg"]
     assert all(a.get("alt") for a in imgs)
-    assert len(svgs) == len(pack["charts"]) == 2
+    assert len(svgs) == len(pack["charts"]) >= 2
     assert all(a.get("role") == "img" and len(a.get("aria-label", "")) > 40 for a in svgs)
 
 

@@ -43,6 +43,7 @@ class EstateAnalysis:
     survey_results: pd.DataFrame
     as_of: pd.Timestamp
     _equality: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _tables: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # --- look-ups used by rules and the pack ---------------------------------------------------------------
 
@@ -70,6 +71,38 @@ class EstateAnalysis:
     @cached_property
     def _series_index(self) -> pd.DataFrame:
         return self.results.series.set_index(["facility_id", "indicator", "month"]).sort_index()
+
+    def incidents_table(self, facility_id: str) -> dict[str, Any]:
+        """The facility's incidents-by-month section, exactly as its pack shows it (remembered)."""
+        if facility_id not in self._tables:
+            from datapack.analysis import incidents, population
+
+            own = {t: self.estate.table(t)[self.estate.table(t)["facility_id"] == facility_id]
+                   for t in ("incidents", "population")}
+            self._tables[facility_id] = incidents.incidents_section(
+                own["incidents"], incidents.window_end(self.estate.table("incidents")),
+                population.monthly(own["population"]), self.basis(facility_id), self.control)
+        return self._tables[facility_id]
+
+    def chart_hidden(self, facility_id: str, indicator: str) -> list[bool]:
+        """Which months of the facility's control chart for ``indicator`` are hidden (see findings_context)."""
+        from datapack.analysis.findings_context import hidden_points
+
+        result = self.signals.spc.get((facility_id, indicator))
+        if result is None:
+            return []
+        ind = self.definitions.get(indicator)
+        if ind.kind == "crowding":
+            return [False] * len(result.periods)
+        series = self.results.series
+        rows = series[(series["facility_id"] == facility_id) & (series["indicator"] == indicator)]
+        counts = dict(zip(rows["month"].astype(str), rows["count"]))
+        return hidden_points(self, ind, result.periods, counts, self.incidents_table(facility_id))
+
+    def series_counts(self, facility_id: str, indicator: str) -> list[float]:
+        """The monthly counts behind a facility's control chart."""
+        series = self.results.series
+        return list(series.loc[(series["facility_id"] == facility_id) & (series["indicator"] == indicator), "count"])
 
     def latest_month(self, facility_id: str, indicator: str) -> str | None:
         part = self.results.series[(self.results.series["facility_id"] == facility_id)

@@ -138,11 +138,12 @@ def table_hidden(incidents: dict[str, Any]) -> tuple[set[tuple[str, str]], list[
     return hidden, periods
 
 
-def _hidden_points(analysis: Any, ind: Any, periods: tuple, counts: dict[str, float],
-                   table_cells: set[tuple[str, str]], table_periods: list[list[str]]) -> list[bool]:
+def hidden_points(analysis: Any, ind: Any, periods: tuple, counts: dict[str, float],
+                  incidents: dict[str, Any] | None) -> list[bool]:
     """Months of a control chart to hide: small counts, cells the incidents table hides, and enough
     more that no hidden month can be worked back from a total the pack shows."""
     control = analysis.control
+    table_cells, table_periods = table_hidden(incidents)
     position = {p: i for i, p in enumerate(periods)}
     values = np.array([counts.get(p, np.nan) for p in periods], dtype=float)
     hidden = np.array([control.is_small(v) or any((c, p) in table_cells for c in ind.numerator.categories)
@@ -153,24 +154,26 @@ def _hidden_points(analysis: Any, ind: Any, periods: tuple, counts: dict[str, fl
     return list(series_mask(values, hidden, [w for w in windows if w]))
 
 
-def spc_section(analysis: Any, facility_id: str, incidents: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
     """``spc``: each control chart as points (hidden months as gaps), limits and a plain summary.
 
-    ``incidents`` is the context's incidents section: months it hides for a
-    category are hidden on every chart that counts that category.
+    Months the incidents table hides for a category are hidden on every
+    chart that counts that category (see :func:`hidden_points`).
     """
     control = analysis.control
     out = {}
     series = analysis.results.series
-    table_cells, table_periods = table_hidden(incidents)
     for ind in analysis.definitions.indicators:
         result = analysis.signals.spc.get((facility_id, ind.id))
         if result is None:
             continue
         rows = series[(series["facility_id"] == facility_id) & (series["indicator"] == ind.id)].sort_values("month")
         counts = dict(zip(rows["month"].astype(str), rows["count"]))
-        mask = ([False] * len(result.periods) if ind.kind == "crowding" else
-                _hidden_points(analysis, ind, result.periods, counts, table_cells, table_periods))
+        mask = analysis.chart_hidden(facility_id, ind.id)
+        # The mean and limits are computed from every month, hidden ones too: with the shown
+        # months they would give away the hidden ones' total. Where any month is hidden,
+        # the chart shows its points and signals but not its lines.
+        limits_shown = not any(mask)
         points = []
         for i, period in enumerate(result.periods):
             hidden = bool(mask[i])
@@ -178,8 +181,9 @@ def spc_section(analysis: Any, facility_id: str, incidents: dict[str, Any] | Non
             points.append({"period": period, "label": month_label(pd.Period(period, freq="M"), short=True),
                            "value": value, "hidden": bool(hidden),
                            "type": "hidden" if hidden else result.point_type[i],
-                           "mean": _r(result.mean[i]), "ucl": _r(result.ucl[i]),
-                           "lcl": _r(max(result.lcl[i], 0.0)) if pd.notna(result.lcl[i]) else None,
+                           "mean": _r(result.mean[i]) if limits_shown else None,
+                           "ucl": _r(result.ucl[i]) if limits_shown else None,
+                           "lcl": _r(max(result.lcl[i], 0.0)) if limits_shown and pd.notna(result.lcl[i]) else None,
                            "segment": result.segment[i]})
         summary = spc_mod.summary(result)
         measure = analysis.signals.measure.get((facility_id, ind.id))
@@ -190,8 +194,10 @@ def spc_section(analysis: Any, facility_id: str, incidents: dict[str, Any] | Non
                                                        if measure == "rate" else "count"),
             "points": points, "trial": bool(result.trial), "icon": result.variation_icon,
             "icon_text": ICON_TEXT.get(result.variation_icon, ""), "breaks": list(ind.series_breaks),
-            "hidden_points": sum(p["hidden"] for p in points),
-            "summary": _spc_summary(ind.label, summary, result)}
+            "hidden_points": sum(p["hidden"] for p in points), "limits_shown": limits_shown,
+            "summary": _spc_summary(ind.label, summary, result)
+            + ("" if limits_shown else f" The centre line and limits are not shown because some months are hidden"
+                                      f" (fewer than {control.threshold} incidents).")}
     return out
 
 

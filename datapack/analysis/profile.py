@@ -26,7 +26,7 @@ from datapack.analysis.text import (TYPE_LABELS, built_label, clean, date_label,
 from datapack.disclosure import Control
 
 #: Chart ids a facility pack may use, in the order the pack shows them.
-CHART_IDS = ("population", "incidents")
+CHART_IDS = ("population", "incidents", "recommendations")  # fixed ids; analysis charts add spc-*, funnel-* ...
 
 _FACILITY_TABLES = ("facilities", "population", "incidents", "incident_counts", "survey_responses",
                     "survey_results", "recommendations", "visits", "context")
@@ -123,8 +123,9 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     basis = population.basis_for(facility["type"])
     pop = population.population_section(frames["population"], basis, control)
     end = incidents.window_end(estate.table("incidents"))
-    inc = incidents.incidents_section(frames["incidents"], end, population.monthly(frames["population"]), basis,
-                                      control)
+    inc = (analysis.incidents_table(facility_id) if analysis is not None else
+           incidents.incidents_section(frames["incidents"], end, population.monthly(frames["population"]), basis,
+                                       control))
     survey_list = surveys.surveys_section(frames["survey_responses"], frames["survey_results"],
                                           estate.table("survey_questions"), control)
     codebook = estate.table("survey_questions")
@@ -162,7 +163,7 @@ def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict
     keys = {
         "enquiry": fc.enquiry_section(analysis, facility_id),
         "indicators": fc.indicators_section(analysis, facility_id),
-        "spc": fc.spc_section(analysis, facility_id, inc),
+        "spc": fc.spc_section(analysis, facility_id),
         "funnels": fc.funnel_section(analysis, facility_id),
         "survey_comparisons": pc.survey_comparison_section(analysis, facility_id),
         "equality": pc.equality_section(analysis, facility_id),

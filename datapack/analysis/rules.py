@@ -158,18 +158,21 @@ def spc_concern(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]]:
         words, since = found
         latest_month = summary["latest_period"]
         row = a.month_row(fid, ind.id, latest_month)
+        if a.chart_hidden(fid, ind.id)[-1]:  # the latest month is hidden on the chart: not quoted either
+            row = {"count": None, "base": None}
         scale = 100.0 if ind.kind == "crowding" else ind.scale
         measure = a.signals.measure.get((fid, ind.id))
         latest = (_rate(a, row["count"], row["base"], scale) if measure == "rate"
                   else a.control.count(row["count"]).text)
         unit = "%" if ind.kind == "crowding" else (f" per 1,000 {base_word(a.basis(fid))}" if measure == "rate" else "")
-        mean = summary["segment"]["mean"]
         subject = (ind.label if ind.kind == "crowding" else
                    f"The monthly {'rate' if measure == 'rate' else 'number'} of {_lower(ind.label)}")
+        if not latest[0].isdigit():
+            latest = "a level not shown here (small numbers)"
         values = {"subject": subject, "pattern": words, "latest": f"{latest}{unit}" if latest[0].isdigit() else latest,
-                  "latest_month": month_label(latest_month), "mean": f"{mean:,.1f}{unit}", "since": since}
+                  "latest_month": month_label(latest_month), "since": since}
         hits.append(Hit(ind.id, values, _evidence(
-            a, fid, ind.id, {"Latest month": values["latest"], "Average (centre line)": values["mean"],
+            a, fid, ind.id, {"Latest month": values["latest"], "Pattern": words,
                              "Trial limits": "yes" if summary["trial"] else "no"},
             "the facility's own monthly pattern (XmR control chart)", {"chart": f"chart-spc-{ind.id}"},
             tuple(ind.numerator.categories))))
