@@ -71,3 +71,37 @@ def test_one_facility_failing_does_not_stop_the_others(tmp_path, monkeypatch):
     assert "FAILED NGT: ValueError: broken data for this facility" in result.output
     assert (tmp_path / "brf" / "datapack.html").is_file()
     assert not (tmp_path / "ngt").exists()
+
+
+def test_an_organisation_overrides_a_section_and_the_word_template_by_configuration(tmp_path):
+    """`templates:` in the configuration names a folder looked up before the project's templates/."""
+    import shutil
+
+    import docx
+    import yaml
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "sources", project / "sources")
+    config = yaml.safe_load((ROOT / "datapack.yaml").read_text())
+    config["templates"] = "our-templates"
+    config["cache"] = None
+    (project / "datapack.yaml").write_text(yaml.safe_dump(config))
+    ours = project / "our-templates"
+    (ours / "html").mkdir(parents=True)
+    (ours / "html" / "notes.html.j2").write_text(
+        '<section aria-labelledby="notes"><h2 class="chapter" id="notes">7. Our own notes page</h2></section>\n')
+    word = docx.Document(str(ROOT / "templates" / "pack.docx"))
+    heading = next(p for p in word.paragraphs if p.text == "7. Notes for the team")
+    heading.runs[0].text, *rest = "7. Notes for our inspectors", *[""] * (len(heading.runs) - 1)
+    for run, text in zip(heading.runs[1:], rest):
+        run.text = text
+    word.save(str(ours / "pack.docx"))
+    result = CliRunner().invoke(main, ["build", "--config", str(project / "datapack.yaml"), "--quiet",
+                                       "--output", str(tmp_path / "out"), "--facility", "BRF",
+                                       "--format", "html", "--format", "docx"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "brf" / "datapack.html").read_text()
+    assert "Our own notes page" in html and "7. Notes for the team</h2>" not in html
+    built = docx.Document(str(tmp_path / "out" / "brf" / "datapack.docx"))
+    headings = [p.text for p in built.paragraphs if p.style.name == "Heading 1"]
+    assert "7. Notes for our inspectors" in headings
