@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "datapack.yaml"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "ksm_structure.json"
 BUILT_AT = dt.datetime(2026, 11, 1, 9, 0)
-PDF_SLUGS = ("ksm", "lls", "hsc")          # a prison, a secure children's unit, a health setting
+PDF_SLUGS = ("ksm", "lls", "hsc")          # a prison, a secure hospital, a police custody suite
 WORD_HEADINGS = ("1. At a glance", "Areas for enquiry", "Appendix B: data, sources and methods")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

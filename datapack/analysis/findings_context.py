@@ -81,11 +81,11 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
         rows.append({
             "id": ind.id, "label": ind.label, "kind": ind.kind, "unit": ind.unit, "lens": ind.lens,
             "section": section, "section_title": titles.get(section, section), "good_direction": ind.good_direction,
-            "basis": p["basis"], "per": "%" if ind.kind == "crowding" else
+            "basis": p["basis"], "per": "" if ind.kind == "crowding" else
             ("per 1,000 detentions" if p["basis"] == "throughput" else "per 1,000 population"),
             "last": count, "prev": figure(control.count(p["prev_count"])) if ind.kind != "crowding" else no_data(),
             "quarter": figure(control.count(p["quarter_count"])) if ind.kind != "crowding" else no_data(),
-            "rate": figure(control.rate(p["last_count"], p["last_base"], scale=scale)),
+            "rate": _unit(figure(control.rate(p["last_count"], p["last_base"], scale=scale)), ind.kind),
             "prev_rate": figure(control.rate(p["prev_count"], p["prev_base"], scale=scale)),
             "change": _change(p, ind.good_direction, control),
             "peer": _peer(peer, control),
@@ -96,6 +96,12 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _unit(fig: dict[str, Any], kind: str) -> dict[str, Any]:
+    if kind == "crowding" and fig["value"] is not None:
+        fig = {**fig, "text": f"{fig['text']}%"}
+    return fig
+
+
 def _peer(peer: dict[str, Any], control: Any) -> dict[str, Any]:
     if not peer:
         return {"text": "no comparison", "flag": None, "flag_text": "", "compared_with": None}
@@ -104,7 +110,14 @@ def _peer(peer: dict[str, Any], control: Any) -> dict[str, Any]:
     where = {"peers": f"{peer['peer_group']} peers", "type": "places of its type", "all": "all places"}[
         peer["compared_with"]]
     quint_text = QUINTILE_TEXT.get(int(quint)) if quint is not None and not pd.isna(quint) else None
-    return {"text": f"{quint_text} of {where}" if quint_text else f"compared with {where}",
+    text = f"{quint_text} of {where}" if quint_text else f"compared with {where}"
+    rank = peer.get("rank_peers") if peer["compared_with"] == "peers" else None
+    if not quint_text and rank is not None and peer.get("n_peers"):
+        n = int(peer["n_peers"])
+        place = n - int(round(rank * n / 100)) + 1  # 1 = the highest rate
+        text = f"{_ordinal(place)} highest of {n} {peer['peer_group']} peers" if place > 1 else \
+            f"highest of {n} {peer['peer_group']} peers"
+    return {"text": text,
             "flag": peer.get("flag"), "flag_text": FLAG_TEXT.get(peer.get("flag"), ""),
             "compared_with": peer["compared_with"], "group": peer["peer_group"],
             "n": int(peer["n_compared"]), "target": f"{peer['target']:,.1f}" if peer["target"] is not None else None}
@@ -152,6 +165,10 @@ def hidden_points(analysis: Any, ind: Any, periods: tuple, counts: dict[str, flo
     windows += [list(range(max(0, len(periods) - n), len(periods))) for n in (12, 24, 3)]
     windows += [list(range(max(0, len(periods) - 24), max(0, len(periods) - 12)))]
     return list(series_mask(values, hidden, [w for w in windows if w]))
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
