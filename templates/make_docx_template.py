@@ -168,6 +168,9 @@ def build() -> Document:
     facts._tbl.remove(facts.rows[1]._tr)
     _para(doc, "This pack is a starting point for enquiry, not a judgement. ", bold=True).add_run(
         "Figures show where to look and what to ask; they do not say what is happening or why.")
+    # Ask Word to refresh the contents (and page numbers) when the pack is opened.
+    settings = doc.settings.element
+    settings.append(parse_xml(f'<w:updateFields {nsdecls("w")} w:val="true"/>'))
     _para(doc, "Contents", style="Heading 2")
     toc = doc.add_paragraph()
     _field(toc, 'TOC \\o "1-2" \\h \\z \\u')
