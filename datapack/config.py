@@ -123,6 +123,122 @@ class Project(_Strict):
     marking: str = Field("OFFICIAL-SENSITIVE", description="Classification marking on every page.")
 
 
+class ScheduleBand(_Strict):
+    """One suggested frequency and intensity of visit, chosen by the priority score or a gateway rule."""
+
+    id: str = Field(description="Short name, used by the gateway rules (e.g. urgent).")
+    label: str = Field(description="What is suggested, in plain words (e.g. 'Unannounced full visit within 3 months').")
+    min_score: float = Field(ge=0, le=100, description="Lowest priority score (0-100) that suggests this band.")
+    months: int = Field(ge=1, description="Longest suggested wait before the visit, in months.")
+
+
+def _default_bands() -> list[ScheduleBand]:
+    return [ScheduleBand(id="urgent", label="Unannounced full visit within 3 months", min_score=55, months=3),
+            ScheduleBand(id="priority", label="Full or follow-up visit within 6 months", min_score=30, months=6),
+            ScheduleBand(id="routine", label="Routine visit within 12 months", min_score=0, months=12)]
+
+
+class ScheduleWeights(_Strict):
+    """Weight of each factor in the priority score; any non-negative numbers (they are scaled to 100)."""
+
+    signals: float = Field(14, ge=0, description="Signals of concern on the control charts in the latest months.")
+    outliers: float = Field(10, ge=0, description="Rates beyond the funnel limits on the worse side of peers.")
+    deaths: float = Field(15, ge=0, description="Deaths in the last 12 months; self-inflicted deaths weigh more.")
+    recommendations: float = Field(12, ge=0, description="Recommendations past their due date, and repeated ones.")
+    surveys: float = Field(9, ge=0, description="Survey questions answered significantly worse than at peers.")
+    disproportionality: float = Field(8, ge=0, description="Restrictive practices falling disproportionately on a group.")
+    time_since_visit: float = Field(12, ge=0, description="Time since the last in-depth visit against its target.")
+    vulnerability: float = Field(8, ge=0, description="Vulnerability of the people held, by type of facility.")
+    restrictions: float = Field(7, ge=0, description="Segregation and restraint rates beyond the peers' funnel limits.")
+    family_contact: float = Field(5, ge=0, description="Family contact (context factor) low against other places.")
+
+
+class Schedule(_Strict):
+    """The visit-priority model of ``datapack schedule``: an aid to prioritising, not a rating.
+
+    Each factor is scored 0-1 from the analysis and weighted; the score
+    (0-100) is the sum of the weighted parts. Gateway rules override the
+    score's band (they can only bring a visit forward).
+    """
+
+    weights: ScheduleWeights = ScheduleWeights()
+    missing: Literal["redistribute", "zero"] = Field(
+        "redistribute", description="A factor with no data: its weight is shared among the others in proportion "
+        "(redistribute), or it counts as 0 (zero). Either way it is shown as 'no data'.")
+    signal_months: int = Field(3, ge=1, description="A signal of concern in this many latest months counts.")
+    signals_full: int = Field(2, ge=1, description="Indicators with a recent signal of concern for the full score.")
+    outlier_comparisons: list[Literal["peers", "type", "all"]] = Field(
+        default_factory=lambda: ["peers", "type"],
+        description="Comparisons that count for outliers and restrictions; 'all' (unlike places) is off by default.")
+    outliers_full: float = Field(2, gt=0, description="Outlier points for the full score: 1 an indicator above the "
+                                 "99.8% limit, 0.5 above the 95% limit.")
+    restriction_indicators: list[str] = Field(
+        default_factory=lambda: ["segregation", "restraint"],
+        description="Indicators of restrictive practices (scored under restrictions, not outliers).")
+    death_self_inflicted: float = Field(1.0, ge=0, le=1, description="Score when any death in the last 12 months "
+                                        "was self-inflicted (presence only, so no hidden count can be read back).")
+    death_other: float = Field(0.5, ge=0, le=1, description="Score when there were deaths in the last 12 months, "
+                               "none of them self-inflicted.")
+    overdue_full: int = Field(10, ge=1, description="Overdue recommendations for the full half-score on overdue.")
+    repeats_full: int = Field(3, ge=1, description="Outstanding repeated recommendations for the full half-score.")
+    survey_full: int = Field(5, ge=1, description="Questions significantly worse than peers for the full score.")
+    disproportion_full: float = Field(1, gt=0, description="Points for the full score: 1 a group whose interval "
+                                      "lies wholly beyond the equality threshold, 0.5 otherwise.")
+    full_visit_types: list[str] = Field(default_factory=lambda: ["full"],
+                                        description="Visit types that count as in-depth (compared ignoring case).")
+    target_months: dict[str, float] = Field(
+        default_factory=lambda: {"default": 36, "yoi": 24, "womens_prison": 24, "secure_childrens_home": 12,
+                                 "secure_training_centre": 12, "secure_hospital": 24, "irc": 24},
+        description="Target months between in-depth visits by facility type ('default' for the rest).")
+    vulnerability: dict[str, float] = Field(
+        default_factory=lambda: {"default": 0.3, "yoi": 1.0, "secure_childrens_home": 1.0,
+                                 "secure_training_centre": 1.0, "womens_prison": 0.8, "secure_hospital": 0.8,
+                                 "irc": 0.7, "police_custody": 0.5, "short_term_holding": 0.5, "court_cells": 0.4},
+        description="Vulnerability score (0-1) by facility type ('default' for the rest).")
+    family_factor: str = Field("family_visits", description="Context-table factor measuring family contact "
+                               "(more is better); compared across places holding it.")
+    bands: list[ScheduleBand] = Field(default_factory=_default_bands,
+                                      description="Suggested bands, most urgent first; one must start at 0.")
+    gateway_self_inflicted_death: str | None = Field(
+        "urgent", description="Band for a place with a self-inflicted death since its last visit; null for off.")
+    gateway_no_full_visit: str | None = Field(
+        "priority", description="Band for a place with no in-depth visit for longer than gateway_years; null for off.")
+    gateway_years: dict[str, float] = Field(
+        default_factory=lambda: {"default": 5, "yoi": 3, "secure_childrens_home": 2, "secure_training_centre": 2},
+        description="Years without an in-depth visit that make one due, by facility type ('default' for the rest).")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Schedule":
+        from datapack.tables.schemas import FACILITY_TYPES
+
+        problems = []
+        ids = [b.id for b in self.bands]
+        if not ids or len(ids) != len(set(ids)):
+            problems.append("bands need unique ids")
+        if [b.min_score for b in self.bands] != sorted((b.min_score for b in self.bands), reverse=True):
+            problems.append("bands go from the most urgent (highest min_score) down")
+        if self.bands and self.bands[-1].min_score != 0:
+            problems.append("the last band must have min_score 0, so every score has a band")
+        for name in ("gateway_self_inflicted_death", "gateway_no_full_visit"):
+            if getattr(self, name) is not None and getattr(self, name) not in ids:
+                problems.append(f"{name}: unknown band {getattr(self, name)!r}; bands are {', '.join(ids)}")
+        for name in ("target_months", "vulnerability", "gateway_years"):
+            table = getattr(self, name)
+            unknown = sorted(set(table) - set(FACILITY_TYPES) - {"default"})
+            if unknown:
+                problems.append(f"{name}: unknown facility types {unknown}; use 'default' or one of "
+                                f"{', '.join(FACILITY_TYPES)}")
+            if "default" not in table:
+                problems.append(f"{name}: add a 'default' entry")
+        if any(not 0 <= v <= 1 for v in self.vulnerability.values()):
+            problems.append("vulnerability scores go from 0 to 1")
+        if sum(self.weights.model_dump().values()) <= 0:
+            problems.append("at least one weight must be above 0")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class Config(_Strict):
     """The whole configuration file."""
 
@@ -133,6 +249,7 @@ class Config(_Strict):
     disclosure: Disclosure = Disclosure()
     facilities: FacilityMatching = FacilityMatching()
     analysis: Analysis = Analysis()
+    schedule: Schedule = Field(Schedule(), description="The visit-priority model (datapack schedule).")
     status_vocabulary: dict[str, str] = Field(
         default_factory=dict, description="Extra recommendation statuses -> internal scale.")
     sources: list[SourceConfig]
