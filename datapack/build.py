@@ -88,10 +88,12 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
         analysis = analyse(estate, control, as_of=built_at)
         step("done")
     dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
+    enquiry_counts: dict[str, dict[str, int]] = {}
     with reporter.task("Building packs", len(wanted)) as step:
         for fid in wanted:
             try:
                 context = facility_context(estate, fid, control, built_at, analysis=analysis)
+                enquiry_counts[fid] = context["enquiry"]["counts"]
                 charts = facility_charts(context)
                 files = {"pack.json": render_json(context).encode(),
                          "manifest.json": json.dumps(manifest(estate, built_at, fid), indent=2).encode()}
@@ -110,6 +112,13 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
                 result.failed[fid] = f"{type(exc).__name__}: {exc}"
                 reporter.info(f"FAILED {fid}: {exc}\n{traceback.format_exc(limit=3)}")
             step(fid)
+    if facilities is None:  # the estate views need every facility
+        from datapack.estate_views.outputs import write_comparison
+
+        with reporter.task("Comparing facilities", 1) as step:
+            write_comparison(analysis, writer, built_at, dirs, formats=tuple(formats) + ("json",),
+                             enquiry=enquiry_counts)
+            step("comparison")
     index = estate_context(estate, control, built_at, list(result.written))
     writer.write_file("index.html", render_index_html(index, dirs).encode())
     writer.write_file("manifest.json", json.dumps(manifest(estate, built_at), indent=2).encode())

@@ -189,5 +189,20 @@ def tables() -> None:
     click.echo(describe_markdown())
 
 
+def _register_more() -> None:
+    """Commands that live in their own modules (managers' views, exchange between bodies)."""
+    from datapack.cli_managers import register as register_managers
+
+    register_managers(main)
+    try:
+        from datapack.cli_exchange import register as register_exchange
+    except ModuleNotFoundError:
+        return
+    register_exchange(main)
+
+
+_register_more()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -133,24 +133,25 @@ class ScheduleBand(_Strict):
 
 
 def _default_bands() -> list[ScheduleBand]:
-    return [ScheduleBand(id="urgent", label="Unannounced full visit within 3 months", min_score=55, months=3),
-            ScheduleBand(id="priority", label="Full or follow-up visit within 6 months", min_score=30, months=6),
+    return [ScheduleBand(id="urgent", label="Unannounced full visit within 3 months", min_score=60, months=3),
+            ScheduleBand(id="priority", label="Full or follow-up visit within 6 months", min_score=35, months=6),
             ScheduleBand(id="routine", label="Routine visit within 12 months", min_score=0, months=12)]
 
 
 class ScheduleWeights(_Strict):
     """Weight of each factor in the priority score; any non-negative numbers (they are scaled to 100)."""
 
-    signals: float = Field(14, ge=0, description="Signals of concern on the control charts in the latest months.")
+    signals: float = Field(20, ge=0, description="Signals of concern on the control charts in the latest months.")
     outliers: float = Field(10, ge=0, description="Rates beyond the funnel limits on the worse side of peers.")
     deaths: float = Field(15, ge=0, description="Deaths in the last 12 months; self-inflicted deaths weigh more.")
     recommendations: float = Field(12, ge=0, description="Recommendations past their due date, and repeated ones.")
-    surveys: float = Field(9, ge=0, description="Survey questions answered significantly worse than at peers.")
-    disproportionality: float = Field(8, ge=0, description="Restrictive practices falling disproportionately on a group.")
-    time_since_visit: float = Field(12, ge=0, description="Time since the last in-depth visit against its target.")
-    vulnerability: float = Field(8, ge=0, description="Vulnerability of the people held, by type of facility.")
-    restrictions: float = Field(7, ge=0, description="Segregation and restraint rates beyond the peers' funnel limits.")
-    family_contact: float = Field(5, ge=0, description="Family contact (context factor) low against other places.")
+    surveys: float = Field(10, ge=0, description="Survey questions answered significantly worse than at peers.")
+    disproportionality: float = Field(10, ge=0,
+                                      description="Restrictive practices falling disproportionately on a group.")
+    time_since_visit: float = Field(8, ge=0, description="Time since the last in-depth visit against its target.")
+    vulnerability: float = Field(6, ge=0, description="Vulnerability of the people held, by type of facility.")
+    restrictions: float = Field(6, ge=0, description="Segregation and restraint rates beyond the peers' funnel limits.")
+    family_contact: float = Field(3, ge=0, description="Family contact (context factor) low against other places.")
 
 
 class Schedule(_Strict):
@@ -173,14 +174,16 @@ class Schedule(_Strict):
     outliers_full: float = Field(2, gt=0, description="Outlier points for the full score: 1 an indicator above the "
                                  "99.8% limit, 0.5 above the 95% limit.")
     restriction_indicators: list[str] = Field(
-        default_factory=lambda: ["segregation", "restraint"],
-        description="Indicators of restrictive practices (scored under restrictions, not outliers).")
+        default_factory=lambda: ["segregation", "segregation_hours", "restraint", "restraint_mechanical",
+                                 "restraint_chemical"],
+        description="Indicators of restrictive practices, scored under restrictions (not outliers); "
+        "those the indicators file lacks are skipped unless named here explicitly.")
     death_self_inflicted: float = Field(1.0, ge=0, le=1, description="Score when any death in the last 12 months "
                                         "was self-inflicted (presence only, so no hidden count can be read back).")
     death_other: float = Field(0.5, ge=0, le=1, description="Score when there were deaths in the last 12 months, "
                                "none of them self-inflicted.")
     overdue_full: int = Field(10, ge=1, description="Overdue recommendations for the full half-score on overdue.")
-    repeats_full: int = Field(3, ge=1, description="Outstanding repeated recommendations for the full half-score.")
+    repeats_full: int = Field(5, ge=1, description="Outstanding repeated recommendations for the full half-score.")
     survey_full: int = Field(5, ge=1, description="Questions significantly worse than peers for the full score.")
     disproportion_full: float = Field(1, gt=0, description="Points for the full score: 1 a group whose interval "
                                       "lies wholly beyond the equality threshold, 0.5 otherwise.")
@@ -206,6 +209,11 @@ class Schedule(_Strict):
     gateway_years: dict[str, float] = Field(
         default_factory=lambda: {"default": 5, "yoi": 3, "secure_childrens_home": 2, "secure_training_centre": 2},
         description="Years without an in-depth visit that make one due, by facility type ('default' for the rest).")
+    gateway_unmet_recommendations: str | None = Field(
+        "priority", description="Band for a place where most assessed recommendations are not achieved; null for off.")
+    gateway_unmet_share: float = Field(0.75, gt=0, le=1, description="Share of assessed recommendations not "
+                                       "achieved that meets the gateway.")
+    gateway_unmet_min: int = Field(5, ge=1, description="Fewest assessed recommendations for that gateway.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Schedule":
@@ -219,7 +227,7 @@ class Schedule(_Strict):
             problems.append("bands go from the most urgent (highest min_score) down")
         if self.bands and self.bands[-1].min_score != 0:
             problems.append("the last band must have min_score 0, so every score has a band")
-        for name in ("gateway_self_inflicted_death", "gateway_no_full_visit"):
+        for name in ("gateway_self_inflicted_death", "gateway_no_full_visit", "gateway_unmet_recommendations"):
             if getattr(self, name) is not None and getattr(self, name) not in ids:
                 problems.append(f"{name}: unknown band {getattr(self, name)!r}; bands are {', '.join(ids)}")
         for name in ("target_months", "vulnerability", "gateway_years"):
@@ -245,6 +253,9 @@ class Config(_Strict):
     project: Project = Project()
     output: str = Field("output", description="Folder packs are written to, relative to the configuration file.")
     cache: str | None = Field(".datapack-cache", description="Folder for parsed sources; empty to turn caching off.")
+    history: str | None = Field(
+        ".datapack-history.sqlite", description="Build history database (SQLite), relative to the configuration "
+        "file: what each build found, for the digest of what is new; null to keep no history.")
     templates: str | None = Field(None, description="Folder of templates that override the project's templates/.")
     disclosure: Disclosure = Disclosure()
     facilities: FacilityMatching = FacilityMatching()

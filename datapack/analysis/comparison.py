@@ -29,12 +29,18 @@ def peer_groups(facilities: pd.DataFrame) -> pd.Series:
     return table["function"].fillna(table["facility_type"]).astype(str)
 
 
-def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion: bool = True) -> pd.DataFrame:
+def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion: bool = True,
+            threshold: int = 0) -> pd.DataFrame:
     """One row per facility x indicator: the peer rate, funnel flag, and position among peers and all.
 
     Columns: facility_id, indicator, peer_group, compared_with ("peers" or
     "all"), n_compared, target (the pooled rate), flag, z, rank_peers,
     quintile_peers, rank_all, quintile_all.
+
+    Facilities whose count is below the disclosure ``threshold`` are left
+    out of the funnel and of the pooled rate: a pooled rate printed beside
+    the other places' figures would give their count away. Indicators
+    measured in hours are not placed on a Poisson funnel.
     """
     if results.periods.empty:
         return pd.DataFrame()
@@ -45,7 +51,10 @@ def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion:
     for ind in results.definitions.indicators:
         part = periods[(periods["indicator"] == ind.id)].copy()
         part["peer_group"] = groups.reindex(part["facility_id"]).to_numpy()
-        usable = part[part["last_count"].notna() & (part["last_base"] > 0)]
+        if ind.numerator.count == "duration_hours":
+            continue  # hours are not event counts: no Poisson funnel
+        small = (part["last_count"] > 0) & (part["last_count"] < threshold)
+        usable = part[part["last_count"].notna() & (part["last_base"] > 0) & ~small]
         scale = 100.0 if ind.kind == "crowding" else ind.scale
         for basis, same_basis in usable.groupby("basis"):
             all_rank = percentile_rank(same_basis.set_index("facility_id")["last_rate"])

@@ -274,7 +274,7 @@ def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:
     definitions = load_indicators(config.resolve(settings.indicators) if settings.indicators else None)
     master = load_master_list(config.resolve(settings.enquiry) if settings.enquiry else None)
     results = compute(estate, definitions, settings.window_months)
-    peers = comparison.compare(results, estate.facilities, settings.funnel_overdispersion)
+    peers = comparison.compare(results, estate.facilities, settings.funnel_overdispersion, control.threshold)
     spc_settings = SpcSettings(screening=settings.spc_screening, min_points=settings.spc_min_points)
     charts = signals.control_charts(results, spc_settings)
     early = moments.early_shares(estate.table("incidents"), estate.facilities, results.windows, settings.alpha)

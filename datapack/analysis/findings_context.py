@@ -248,7 +248,8 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
         groups = analysis.peers[(analysis.peers["indicator"] == ind.id)]
         pool_ids = _pool(analysis, groups, facility_id, peer)
         pool = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(pool_ids)]
-        pool = pool[pool["last_count"].notna() & (pool["last_base"] > 0)]
+        pool = pool[pool["last_count"].notna() & (pool["last_base"] > 0)
+                    & ~pool["last_count"].map(control.is_small)]  # as in comparison.compare
         if len(pool) < 3 or pool["last_count"].sum() == 0:
             continue  # no funnel around a zero rate
         result = funnel(pool["last_count"].to_numpy(float), pool["last_base"].to_numpy(float),

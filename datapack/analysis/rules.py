@@ -187,6 +187,8 @@ def rise_12_months(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]
         p = a.period(fid, ind.id)
         if not p or ind.good_direction == "neutral" or pd.isna(p["last_count"]) or pd.isna(p["prev_count"]):
             continue
+        if ind.numerator.count == "duration_hours":
+            continue  # hours are not event counts: no exact Poisson test
         checked.append(ind.label.lower())
         change = p["change"]
         worse = change >= a.settings.rise_threshold if ind.good_direction == "down" else change <= -a.settings.rise_threshold
