@@ -269,6 +269,17 @@ def build() -> Document:
             "{% if r.reportable %}{{ '%.2f'|format(r.ratio) }}{% if r.low is not none %} ({{ '%.2f'|format(r.low) }}"
             " to {{ '%.2f'|format(r.high) }}){% endif %}{% endif %}", "{{ r.label }}"], "for r in block.rows")
     _para(doc, "{%p endfor %}")
+    doc.add_heading("Survey answers by group", level=2)
+    _para(doc, "{%p if survey_groups|selectattr('rows')|list %}")
+    _table(doc, "Survey answers that differ significantly by group",
+           ["Survey", "Group", "Question", "Group", "Everyone else", "Reading"],
+           ["{{ r.survey }}", "{{ r.group }}", "{{ r.question }}", "{{ r.pct.text }}", "{{ r.rest.text }}",
+            "{{ r.shade.shape }} {{ r.label }}"],
+           "for r in survey_groups|map(attribute='rows')|sum(start=[])")
+    _para(doc, "{%p else %}")
+    _para(doc, "No group of respondents answered significantly differently from everyone else, or no answers "
+               "by group are held.")
+    _para(doc, "{%p endif %}")
     doc.add_heading("Moments of risk: the first days after arrival", level=2)
     _para(doc, "{%p if early_days %}")
     _table(doc, "Incidents soon after arrival, as a share of incidents with a known arrival date",
@@ -340,6 +351,22 @@ def build() -> Document:
     _para(doc, "Total: {{ recommendations.total.text }} recommendations.")
     _para(doc, "{%p endif %}")
     _chart(doc, "recommendations")
+    _para(doc, "{%p if followup_progress.since_last_visit %}")
+    _para(doc, "Since the last visit ({{ followup_progress.since_last_visit.visit }}): of "
+               "{{ followup_progress.since_last_visit.made_before.text }} recommendations made before it, "
+               "{{ followup_progress.since_last_visit.achieved.text }} are now achieved and "
+               "{{ followup_progress.since_last_visit.outstanding.text }} are still outstanding.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if followup_progress.repeated_themes %}")
+    _para(doc, "Themes raised at more than one visit: {% for t in followup_progress.repeated_themes %}{{ t.theme }} "
+               "({{ t.visits }} visits, {{ t.outstanding }} outstanding){% if not loop.last %}; {% endif %}{% endfor %}.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if followup_progress.escalate %}")
+    _para(doc, "For escalation", style="Heading 2")
+    _table(doc, "Outstanding recommendations that repeat an earlier one, or are over a year past their due date",
+           ["Ref", "Recommendation", "Theme", "Why"],
+           ["{{ r.ref }}", "{{ r.text or '' }}", "{{ r.theme or '' }}", "{{ r.why }}"], "for r in followup_progress.escalate")
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p if recommendations.outstanding %}")
     _para(doc, "Recommendations not yet achieved", style="Heading 2")
     _table(doc, "Open, not achieved and partly achieved recommendations, longest overdue first",

@@ -108,3 +108,41 @@ def visits_section(frame: pd.DataFrame, control: Control, built_at: dt.datetime)
                     "ratings_text": "; ".join(f"{r['test']}: {r['score']['text']} ({r['label']})" for r in ratings)
                     or None})
     return out
+
+
+def progress_section(frame: pd.DataFrame, visits: pd.DataFrame, control: Control, built_at: dt.datetime) -> dict[str, Any]:
+    """``followup_progress``: themes raised at more than one visit, what to escalate, and change since the last visit.
+
+    *Escalate*: outstanding recommendations that repeat an earlier one, or
+    are more than a year past their due date. *Since the last visit*: of the
+    recommendations made before it, how many are now achieved or still
+    outstanding (by their latest status).
+    """
+    records = records_control(control)
+    if frame.empty:
+        return {"repeated_themes": [], "escalate": [], "since_last_visit": None}
+    today = pd.Timestamp(built_at.date())
+    themes = (frame.dropna(subset=["theme"]).groupby("theme")["visit_id"].nunique().sort_values(ascending=False))
+    repeated = [{"theme": str(t), "visits": int(n),
+                 "outstanding": int(frame[(frame["theme"] == t) & frame["status"].isin(OUTSTANDING)].shape[0])}
+                for t, n in themes.items() if n > 1]
+    due = pd.to_datetime(frame["due"])
+    late = (today - due).dt.days
+    escalate = frame[frame["status"].isin(OUTSTANDING) & (frame["repeats_ref"].notna() | (late > 365))]
+    escalate_rows = [{"ref": clean(r["ref"]), "text": clean(r.get("text")), "theme": clean(r.get("theme")),
+                      "why": "; ".join(w for w, c in (("repeats " + str(clean(r.get("repeats_ref"))),
+                                                      bool(clean(r.get("repeats_ref")))),
+                                                     ("over a year past its due date",
+                                                      r.get("due") is not None and not pd.isna(r.get("due"))
+                                                      and (today - pd.Timestamp(r["due"])).days > 365)) if c)}
+                     for r in escalate.to_dict("records")]
+    since = None
+    started = pd.to_datetime(visits["start"]) if not visits.empty else pd.Series(dtype="datetime64[ns]")
+    past = started[started <= today]
+    if not past.empty:
+        last = past.max()
+        before = frame[pd.to_datetime(frame["made"]) < last]
+        since = {"visit": date_label(last), "made_before": figure(records.count(float(len(before)))),
+                 "achieved": figure(records.count(float((before["status"] == "achieved").sum()))),
+                 "outstanding": figure(records.count(float(before["status"].isin(OUTSTANDING).sum())))}
+    return {"repeated_themes": repeated, "escalate": escalate_rows, "since_last_visit": since}

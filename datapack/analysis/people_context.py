@@ -141,3 +141,49 @@ def culture_section(analysis: Any, facility_id: str) -> dict[str, Any]:
                                  {"text": t.note, "value": None, "hidden": True},
                                  "quotes": list(t.quotes), "note": t.note})
     return {"gaps": gaps, "comments": comments}
+
+
+#: Respondent characteristics a detainee survey is broken down by, where they were asked.
+BREAKDOWN_BY = ("ethnicity", "disability", "age_band", "religion", "sex", "nationality")
+
+
+def survey_groups_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
+    """``survey_groups``: answers by respondent group that differ significantly from everyone else's.
+
+    Only groups with at least ``analysis.survey_min_group`` respondents (and as
+    many outside them) are discussed; the rest are named as too few to report.
+    """
+    from datapack.analysis.survey_stats import breakdown
+
+    control = analysis.control
+    responses = analysis.estate.table("survey_responses")
+    if responses.empty:
+        return []
+    book = analysis.codebook()
+    min_group = max(analysis.settings.survey_min_group, control.threshold)
+    out = []
+    for survey in analysis.surveys(facility_id):
+        wave, _ = analysis.latest_wave(facility_id, survey)
+        mine = responses[(responses["facility_id"] == facility_id) & (responses["survey"] == survey)]
+        for characteristic in BREAKDOWN_BY:
+            if characteristic not in mine or mine[characteristic].isna().all():
+                continue
+            table = breakdown(responses, analysis.estate.table("survey_questions"), facility_id, survey, wave,
+                              characteristic, analysis.settings.alpha, min_group)
+            if table.empty:
+                continue
+            too_few = sorted({str(g).replace("_", " ") for g in table.loc[table["label"] == "too few to report", "group"]})
+            differs = table[table["significant"] == True]  # noqa: E712
+            rows = []
+            for row in differs.to_dict("records"):
+                entry = book.get((survey, row["question"]), {})
+                rows.append({"survey": f"{survey.capitalize()} {wave}", "group": str(row["group"]).replace("_", " "),
+                             "question": entry.get("text") or row["question"],
+                             "respondents": figure(control.count(row["respondents"])),
+                             "pct": _pct(control, row["n_positive"], row["n_answering"]),
+                             "rest": _pct(control, row["rest_n_positive"], row["rest_n_answering"]),
+                             "label": row["label"], "shade": _shade(row["label"])})
+            out.append({"survey": survey, "wave": str(wave), "characteristic": characteristic,
+                        "characteristic_label": characteristic.replace("_", " "), "rows": rows,
+                        "too_few": too_few, "min_group": min_group})
+    return out

@@ -169,6 +169,11 @@ def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict
         "equality": pc.equality_section(analysis, facility_id),
         "early_days": pc.early_days_section(analysis, facility_id),
         "culture": pc.culture_section(analysis, facility_id),
+        "survey_groups": pc.survey_groups_section(analysis, facility_id),
+        "followup_progress": followup.progress_section(analysis.recommendations(facility_id),
+                                                      analysis.estate.table("visits").pipe(
+                                                          lambda v: v[v["facility_id"] == facility_id]),
+                                                      analysis.control, analysis.as_of.to_pydatetime()),
         "framework": _framework(analysis),
         "settings": analysis.settings.model_dump(),
     }
@@ -182,6 +187,7 @@ def _no_analysis() -> dict[str, Any]:
     return {"enquiry": {"version": None, "findings": [], "counts": {"high": 0, "medium": 0, "low": 0},
                         "reviewed": []},
             "indicators": [], "spc": {}, "funnels": {}, "survey_comparisons": [], "equality": [], "early_days": [],
+            "survey_groups": [], "followup_progress": {"repeated_themes": [], "escalate": [], "since_last_visit": None},
             "culture": {"gaps": [], "comments": []},
             "framework": {"id": None, "title": "Indicators", "sections": [], "indicators_version": None},
             "settings": {}}
