@@ -112,6 +112,17 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
                 result.failed[fid] = f"{type(exc).__name__}: {exc}"
                 reporter.info(f"FAILED {fid}: {exc}\n{traceback.format_exc(limit=3)}")
             step(fid)
+    if config.history:
+        from datapack.history import HistoryError, digest, record_build, render_digest_html, render_digest_json
+
+        try:
+            db = config.resolve(config.history)
+            build_id = record_build(db, analysis, built_at, manifest(estate, built_at)["inputs"], findings=None)
+            found = digest(db, build_id)
+            writer.write_file("digest.html", render_digest_html(found, dirs).encode())
+            writer.write_file("digest.json", render_digest_json(found).encode())
+        except HistoryError as exc:
+            notes.append(str(exc))
     if facilities is None:  # the estate views need every facility
         from datapack.estate_views.outputs import write_comparison
 

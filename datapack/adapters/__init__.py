@@ -24,6 +24,7 @@ _BUILTIN = (
     "datapack.adapters.surveymonkey",
     "datapack.adapters.qualtrics",
     "datapack.adapters.msforms",
+    "datapack.adapters.datapackage",
 )
 
 

@@ -26,6 +26,8 @@ from datapack.tables import schemas
 from datapack.tables.cells import normalise_label
 
 PERIODS = ("last", "prev", "quarter")
+#: What an ``incident_counts`` measure may count besides events: ``<measure>:<what>``.
+COUNTED = ("serious", "hospital", "duration_hours")
 
 
 @dataclass(frozen=True)
@@ -116,14 +118,77 @@ def _recorded(incidents: pd.DataFrame, facilities: pd.DataFrame, ind: Indicator)
     return pd.Series(recorded, index=facilities["facility_id"].to_numpy())
 
 
+def measure_name(ind: Indicator) -> str:
+    """The ``incident_counts`` measure an indicator reads when its ``numerator.measures`` is empty.
+
+    Its categories (joined by ``+``), then ``/`` and its sub-categories when it names any, then
+    ``:serious``, ``:hospital`` or ``:duration_hours`` when it counts those: ``self_harm``,
+    ``use_of_force/planned``, ``self_harm:hospital``. People (``count: individuals``) are read from
+    the ``individuals`` column of the events measure. A row covering exactly a compared period gives
+    that period's figure; otherwise months are added up (never for people).
+    """
+    num = ind.numerator
+    name = "+".join(sorted(num.categories)) + ("/" + "+".join(sorted(num.subcategories)) if num.subcategories else "")
+    return name + (f":{num.count}" if num.count in COUNTED else "")
+
+
+def _counts_by_grain(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``incident_counts`` rows of one month (with ``month``), and rows covering longer periods."""
+    if table.empty:
+        return table.assign(month=pd.Series(dtype="period[M]")), table
+    month = table["period_start"].dt.to_period("M")
+    single = table["period_end"].isna() | (table["period_end"].dt.to_period("M") == month)
+    return table[single].assign(month=month[single]), table[~single]
+
+
+def _reads_counts(ind: Indicator, incidents: pd.DataFrame, monthly: pd.DataFrame) -> bool:
+    """Whether an indicator comes from published counts: it names measures, or events hold none of it."""
+    if ind.numerator.measures:
+        return True
+    return (not monthly.empty and not incidents["category"].isin(ind.numerator.categories).any()
+            and monthly["measure"].eq(measure_name(ind)).any())
+
+
+def _sum_known(values: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """Sum by ``keys``; unknown (NaN) where any part is unknown (a suppressed or missing count)."""
+    return values.groupby(keys).sum().where(~values.isna().groupby(keys).any())
+
+
+def _from_counts(monthly: pd.DataFrame, longer: pd.DataFrame, facilities: pd.DataFrame, ind: Indicator,
+                 grid: pd.MultiIndex, windows: Windows) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
+    """Monthly counts on ``grid``, whether recorded, and totals given per period, from ``incident_counts``."""
+    measures = set(ind.numerator.measures) or {measure_name(ind)}
+    column = "individuals" if ind.numerator.count == "individuals" else "count"
+    rows = monthly[monthly["measure"].isin(measures)]
+    values = rows[column].where(rows["status"].ne("not_applicable"), 0.0)
+    counts = _sum_known(values, [rows["facility_id"], rows["month"]]).reindex(grid, fill_value=0.0)
+    has_rows = facilities["facility_id"].isin(pd.concat([monthly["facility_id"], longer["facility_id"]]))
+    types = set(facilities.loc[facilities["facility_id"].isin(rows["facility_id"]), "facility_type"])
+    recorded = has_rows & (True if ind.rare else facilities["facility_type"].isin(types))
+    totals = {}
+    for name in PERIODS:
+        first, last = windows.span(name)
+        span = longer[longer["measure"].isin(measures) & (longer["period_start"] == first.start_time)
+                      & (longer["period_end"] == last.end_time.normalize())]
+        if not span.empty:
+            totals[name] = _sum_known(span[column], [span["facility_id"]])
+    return counts, pd.Series(recorded.to_numpy(), index=facilities["facility_id"].to_numpy()), totals
+
+
 def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> IndicatorResults:
-    """Every indicator for every facility in the register."""
+    """Every indicator for every facility in the register.
+
+    An indicator comes from the event rows of ``incidents``, or from the published aggregates of
+    ``incident_counts`` when it names ``numerator.measures`` or when no event of its categories is
+    held (see :func:`measure_name`); a count with a suppressed or missing part is unknown.
+    """
     facilities = estate.facilities
     incidents = estate.table("incidents")
     incidents = incidents.assign(month=incidents["occurred"].dt.to_period("M"))
-    if incidents.empty:
+    monthly, longer = _counts_by_grain(estate.table("incident_counts"))
+    if incidents.empty and monthly.empty:
         return IndicatorResults(None, pd.DataFrame(), pd.DataFrame(), definitions)
-    windows = Windows(incidents["month"].max(), window_months)
+    windows = Windows((incidents if not incidents.empty else monthly)["month"].max(), window_months)
     bases = monthly_bases(estate.table("population"))
     basis = basis_of(facilities)
     months = pd.period_range(windows.series_start, windows.end, freq="M")
@@ -138,6 +203,10 @@ def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> Indic
             base = base_grid["in_use_cna"]
             recorded = pd.Series(True, index=facilities["facility_id"].to_numpy())
             scale, no_base = 100.0, False
+        elif _reads_counts(ind, incidents, monthly):
+            counts, recorded, rows = _from_counts(monthly, longer, facilities, ind, grid, windows)
+            base = pd.Series(monthly_base, index=grid) if ind.denominator != "none" else pd.Series(np.nan, index=grid)
+            scale, no_base = ind.scale, ind.denominator == "none"
         else:
             rows = _selected(incidents, ind)
             counts = _aggregate(rows, ind, ["facility_id", "month"]).reindex(grid, fill_value=0.0)
@@ -157,8 +226,9 @@ def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> Indic
     return IndicatorResults(windows, periods, series, definitions)
 
 
-def _periods(frame: pd.DataFrame, rows: pd.DataFrame | None, ind: Indicator, windows: Windows,
+def _periods(frame: pd.DataFrame, rows: pd.DataFrame | dict | None, ind: Indicator, windows: Windows,
              basis: pd.Series, recorded: pd.Series, scale: float, no_base: bool) -> pd.DataFrame:
+    """Figures per period; ``rows`` are the events (or, from published counts, the totals given per period)."""
     out = pd.DataFrame({"facility_id": recorded.index, "indicator": ind.id})
     out["basis"] = basis.reindex(out["facility_id"]).to_numpy()
     out["recorded"] = recorded.to_numpy()
@@ -170,12 +240,16 @@ def _periods(frame: pd.DataFrame, rows: pd.DataFrame | None, ind: Indicator, win
             latest = part.dropna(subset=["count", "base"]).groupby("facility_id").last()
             count, base = latest["count"], latest["base"]
         else:
-            if ind.numerator.count == "individuals" and rows is not None:
+            if isinstance(rows, dict) and (name in rows or ind.numerator.count == "individuals"):
+                # a total given for the period; people cannot be added up from months
+                count = rows.get(name, pd.Series(dtype=float)).reindex(out["facility_id"], fill_value=0.0)
+                count = count.where(recorded.to_numpy() & (name in rows))
+            elif ind.numerator.count == "individuals" and rows is not None:
                 in_window = rows[(rows["month"] >= first) & (rows["month"] <= last)]
                 count = _aggregate(in_window, ind, ["facility_id"])
                 count = count.reindex(out["facility_id"], fill_value=0.0).where(recorded.to_numpy())
             else:
-                count = grouped["count"].sum(min_count=1)
+                count = grouped["count"].sum(min_count=1).where(grouped["count"].count() == grouped.size())
             # population: the average month; throughput: the total over the period
             base = grouped["base"].mean()
             totals = grouped["base"].sum(min_count=1)
