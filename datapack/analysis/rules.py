@@ -17,10 +17,9 @@ from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry import Entry, Hit
 from datapack.analysis.spc_rare import compare_poisson
 from datapack.analysis.text import CATEGORY_LABELS
+from datapack.analysis.text import month_label as text_month_label
 
 RULES: dict[str, Callable] = {}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
 OUTSTANDING = ("not_achieved", "partly_achieved", "open")
 
 
@@ -33,8 +32,8 @@ def rule(fn: Callable) -> Callable:
 # --- formatting helpers (Python formats; templates only lay out) -------------------------------------------
 
 def month_label(period: Any) -> str:
-    p = pd.Period(str(period), freq="M")
-    return f"{_MONTHS[p.month - 1]} {p.year}"
+    """'September 2026' for a period or a 'YYYY-MM' string."""
+    return text_month_label(pd.Period(str(period), freq="M"))
 
 
 def p_text(p: float | None) -> str:
