@@ -45,8 +45,8 @@ class SpreadsheetAdapter:
     """One table on one sheet of a workbook."""
 
     name = "xlsx"
-    description = "Excel or OpenDocument workbook (.xlsx, .xlsm, .xls, .ods); one table per sheet."
-    extensions = (".xlsx", ".xlsm", ".xls", ".ods")
+    description = "Excel workbook (.xlsx, .xlsm, .xls); one table per sheet."
+    extensions = (".xlsx", ".xlsm", ".xls")
     options: dict[str, str] = {}
 
     def read(self, path: Path, source: Any) -> list[RawTable]:
@@ -56,3 +56,12 @@ class SpreadsheetAdapter:
                                       hint="check 'sheet' names the sheet with the data")])
         header = source.header_row - 1 if source.header_row else find_header(rows, expected_headings(source))
         return [RawTable(grid_to_frame(rows, header), file=path.name, sheet=name)]
+
+
+@register
+class OdsAdapter(SpreadsheetAdapter):
+    """One table on one sheet of an OpenDocument spreadsheet (LibreOffice, government releases)."""
+
+    name = "ods"
+    description = "OpenDocument spreadsheet (.ods); one table per sheet."
+    extensions = (".ods",)
