@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -92,7 +93,8 @@ def _table(doc, caption: str, headers: list[str], cells: list[str], loop: str | 
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     tbl_pr = table._tbl.tblPr
-    tbl_pr.append(parse_xml(f'<w:tblCaption {nsdecls("w")} w:val="{caption}"/>'))
+    plain = re.sub(r"\{\{ anchor\([^}]*\) \}\}", "", caption)  # a bookmark cannot sit in an attribute
+    tbl_pr.append(parse_xml(f'<w:tblCaption {nsdecls("w")} w:val="{plain}"/>'))
     _header_row(table.rows[0], headers)
     body = 2 if loop else 1
     if loop:
@@ -130,7 +132,8 @@ def _text_control(doc, tag: str, alias: str) -> None:
 def _chart(doc, chart_id: str) -> None:
     _para(doc, f"{{%p if '{chart_id}' in charts %}}")
     _para(doc, f"{{{{ charts['{chart_id}'].image }}}}")
-    _para(doc, f"{{{{ charts['{chart_id}'].title }}}}. {{{{ charts['{chart_id}'].alt }}}}", style="Caption")
+    _para(doc, f"{{{{ anchor('chart-{chart_id}') }}}}{{{{ charts['{chart_id}'].title }}}}. "
+               f"{{{{ charts['{chart_id}'].alt }}}}", style="Caption")
     _para(doc, "{%p endif %}")
 
 
@@ -191,8 +194,8 @@ def build() -> Document:
     _para(doc, "Evidence: {% for fig in f.evidence.figures %}{{ fig.label }}: {{ fig.text }}"
                "{% if not loop.last %}; {% endif %}{% endfor %}. Compared with: {{ f.evidence.compared_with }}."
                "{% if f.evidence.sources %} Source files: {{ f.evidence.sources|join(', ') }}.{% endif %}"
-               "{% for kind, target in f.evidence.links.items() %} See the {{ kind }} in the pack "
-               "({{ target.split('-', 1)[1]|replace('_', ' ')|replace('-', ' ') }}).{% endfor %}", italic=True)
+               "{% for kind, target in f.evidence.links.items() %} {{ doclink(target, 'See the ' ~ kind) }}."
+               "{% endfor %}", italic=True)
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p if not enquiry.findings %}")
     _para(doc, "Nothing in the data held was raised for enquiry.")
@@ -204,7 +207,8 @@ def build() -> Document:
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p if indicators %}")
-    _table(doc, "Key indicators: the last 12 months, against the previous 12 months and against peers",
+    _table(doc, "{{ anchor('table-indicators') }}Key indicators: the last 12 months, against the previous 12 months "
+           "and against peers",
            ["Indicator", "Last 12 months", "Rate", "Change", "Among peers", "Control chart"],
            ["{{ row.label }}", "{{ row.last.text }}", "{{ row.rate.text }}{% if row.rate.value is not none %} "
             "{{ row.per }}{% endif %}", "{{ row.change.arrow }} {{ row.change.text }}",
@@ -242,10 +246,12 @@ def build() -> Document:
                "{{ row.per }}){% endif %}; previous 12 months: {{ row.prev.text }}; {{ row.change.text }}. "
                "{{ spc[row.id].summary }}")
     _para(doc, "{{ charts[row.spc.chart].image }}")
-    _para(doc, "{{ charts[row.spc.chart].title }}. {{ charts[row.spc.chart].alt }}", style="Caption")
+    _para(doc, "{{ anchor('chart-' ~ row.spc.chart) }}{{ charts[row.spc.chart].title }}. "
+               "{{ charts[row.spc.chart].alt }}", style="Caption")
     _para(doc, "{%p if ('funnel-' ~ row.id) in charts %}")
     _para(doc, "{{ charts['funnel-' ~ row.id].image }}")
-    _para(doc, "{{ charts['funnel-' ~ row.id].title }}. {{ charts['funnel-' ~ row.id].alt }}", style="Caption")
+    _para(doc, "{{ anchor('chart-funnel-' ~ row.id) }}{{ charts['funnel-' ~ row.id].title }}. "
+               "{{ charts['funnel-' ~ row.id].alt }}", style="Caption")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
@@ -261,7 +267,8 @@ def build() -> Document:
     _para(doc, "{{ block.practice_label }} by {{ block.characteristic_label }}", style="Heading 3")
     _para(doc, "{%p if block.chart in charts %}")
     _para(doc, "{{ charts[block.chart].image }}")
-    _para(doc, "{{ charts[block.chart].title }}. {{ charts[block.chart].alt }}", style="Caption")
+    _para(doc, "{{ anchor('chart-' ~ block.chart) }}{{ charts[block.chart].title }}. {{ charts[block.chart].alt }}",
+          style="Caption")
     _para(doc, "{%p endif %}")
     _table(doc, "People involved against the people held ({{ block.confidence }}% confidence interval)",
            ["Group", "People involved", "Share involved", "Share held", "Relative rate (CI)", "Reading"],
@@ -282,7 +289,8 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     doc.add_heading("Moments of risk: the first days after arrival", level=2)
     _para(doc, "{%p if early_days %}")
-    _table(doc, "Incidents soon after arrival, as a share of incidents with a known arrival date",
+    _table(doc, "{{ anchor('table-early-days') }}Incidents soon after arrival, as a share of incidents with a known "
+           "arrival date",
            ["Incidents", "Within", "Number", "Share", "Previous 12 months", "Peers"],
            ["{{ r.group }}", "{{ r.window }}", "{{ r.early.text }} of {{ r.known.text }}", "{{ r.pct.text }}",
             "{{ r.previous.text }}", "{{ r.peers.text }}"], "for r in early_days")
@@ -299,9 +307,10 @@ def build() -> Document:
     _para(doc, "{{ s.label }} {{ s.wave }}", style="Heading 2")
     _para(doc, "{%p if s.chart in charts %}")
     _para(doc, "{{ charts[s.chart].image }}")
-    _para(doc, "{{ charts[s.chart].title }}. {{ charts[s.chart].alt }}", style="Caption")
+    _para(doc, "{{ anchor('chart-' ~ s.chart) }}{{ charts[s.chart].title }}. {{ charts[s.chart].alt }}",
+          style="Caption")
     _para(doc, "{%p endif %}")
-    _table(doc, "% positive against the previous survey and similar places",
+    _table(doc, "{{ anchor('table-survey-' ~ s.survey) }}% positive against the previous survey and similar places",
            ["Question", "Answering", "% positive", "Previous", "Against previous", "Similar places", "Against similar"],
            ["{{ r.text }}", "{{ r.n.text }}", "{{ r.pct.text }}", "{{ r.previous.text }}",
             "{{ r.vs_previous.shape }} {{ r.vs_previous.label }}", "{{ r.peers.text }}",
@@ -324,7 +333,7 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     doc.add_heading("Culture: staff and detained people on the same themes", level=2)
     _para(doc, "{%p if culture.gaps %}")
-    _table(doc, "The share giving the favourable answer, staff against detained people",
+    _table(doc, "{{ anchor('table-culture') }}The share giving the favourable answer, staff against detained people",
            ["Theme", "Staff question", "Staff", "Detained people's question", "Detained people", "Gap", "Reading"],
            ["{{ g.theme }}", "{{ g.staff_question }}", "{{ g.staff.text }}", "{{ g.detainee_question }}",
             "{{ g.detainees.text }}", "{{ g.gap if g.gap is not none else '' }}", "{{ g.label }}"], "for g in culture.gaps")
@@ -369,7 +378,8 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     _para(doc, "{%p if recommendations.outstanding %}")
     _para(doc, "Recommendations not yet achieved", style="Heading 2")
-    _table(doc, "Open, not achieved and partly achieved recommendations, longest overdue first",
+    _table(doc, "{{ anchor('table-recommendations') }}Open, not achieved and partly achieved recommendations, "
+           "longest overdue first",
            ["Ref", "Recommendation", "Theme", "Made", "Due", "Status", "Days overdue", "Repeats"],
            ["{{ r.ref }}", "{{ r.text or '' }}", "{{ r.theme or '' }}", "{{ r.made or '' }}", "{{ r.due or '' }}",
             "{{ r.status_label }}", "{{ r.overdue_days.text if r.overdue_days else '' }}", "{{ r.repeats_ref or '' }}"],

@@ -9,12 +9,16 @@ context gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
+import html
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+from markupsafe import Markup
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
@@ -49,6 +53,42 @@ class DescribedImage(InlineImage):
         return self._insert_image()
 
 
+def bookmark_name(html_id: str) -> str:
+    """A Word bookmark name for an HTML id: letters, digits and underscores, at most 40 characters."""
+    name = "b_" + re.sub(r"[^A-Za-z0-9_]", "_", html_id)
+    if len(name) > 40:  # keep it unique when cut: a short hash of the whole id
+        name = name[:31] + "_" + hashlib.sha1(html_id.encode()).hexdigest()[:8]
+    return name
+
+
+class _Anchors:
+    """Bookmarks and internal links, so a finding in Word links to the chart or table behind it.
+
+    Both splice into the paragraph like docxtpl's images: close the text run,
+    add the element, reopen a run.
+    """
+
+    def __init__(self) -> None:
+        self.next_id = 1
+        self.seen: set[str] = set()
+
+    def anchor(self, html_id: str) -> Markup:
+        name = bookmark_name(str(html_id))
+        if name in self.seen:  # one bookmark per name: a second one would confuse Word
+            return Markup("")
+        self.seen.add(name)
+        n, self.next_id = self.next_id, self.next_id + 1
+        return Markup('</w:t></w:r><w:bookmarkStart w:id="%d" w:name="%s"/><w:bookmarkEnd w:id="%d"/>'
+                      '<w:r><w:t xml:space="preserve">' % (n, name, n))
+
+    @staticmethod
+    def link(html_id: str, text: str) -> Markup:
+        return Markup('</w:t></w:r><w:hyperlink w:anchor="%s" w:history="1"><w:r><w:rPr>'
+                      '<w:color w:val="0B4F7C"/><w:u w:val="single"/></w:rPr><w:t xml:space="preserve">%s</w:t>'
+                      '</w:r></w:hyperlink><w:r><w:t xml:space="preserve">'
+                      % (bookmark_name(str(html_id)), html.escape(str(text))))
+
+
 def find_template(template_dirs: Iterable[Path] | None, name: str = TEMPLATE_NAME) -> Path:
     """The first ``name`` found in ``template_dirs``; the error lists where it looked."""
     dirs = [Path(d) for d in (template_dirs or default_template_dirs())]
@@ -79,8 +119,10 @@ def render_docx(context: dict[str, Any], charts: Iterable[Any] = (),
     images = {c.id: DescribedImage(tpl, c.png, c.alt, c.title) for c in charts}
     titles = {c.id: c.title for c in charts}
     alts = {c.id: c.alt for c in charts}
+    anchors = _Anchors()
     namespace = {**context, "charts": {cid: {"image": images[cid], "title": titles[cid], "alt": alts[cid]}
-                                       for cid in images}}
+                                       for cid in images},
+                 "anchor": anchors.anchor, "doclink": anchors.link}
     tpl.render(namespace, jinja_env=env, autoescape=True)
     buffer = io.BytesIO()
     tpl.save(buffer)
