@@ -7,8 +7,11 @@ render is reported and the others are still written.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import json
+import multiprocessing
+import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,13 +60,15 @@ def _files_for_facility(estate: Estate, facility_id: str) -> set[str]:
 
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
           reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx", "xlsx"),
-          built_at: dt.datetime | None = None) -> BuildResult:
-    """Build a pack for every facility in the register (or the ones named)."""
+          built_at: dt.datetime | None = None, jobs: int | None = None) -> BuildResult:
+    """Build a pack for every facility in the register (or the ones named).
+
+    ``jobs`` facilities are rendered at once (default: the processors, at
+    most 4); the writing stays in this process, so only it touches ``output/``.
+    """
     from datapack.analysis import estate_context, facility_context, facility_slugs
-    from datapack.charts import facility_charts
-    from datapack.render import default_template_dirs, render_docx, render_html, render_index_html, render_json
-    from datapack.render.pdf import INSTALL_HINT, convert_to_pdf, libreoffice_available
-    from datapack.render.xlsx import render_xlsx
+    from datapack.render import default_template_dirs, render_index_html
+    from datapack.render.pdf import INSTALL_HINT, libreoffice_available
 
     notes = []
     if "pdf" in formats and libreoffice_available() is None:
@@ -89,28 +94,18 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
         step("done")
     dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
     enquiry_counts: dict[str, dict[str, int]] = {}
+    job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context)
     with reporter.task("Building packs", len(wanted)) as step:
-        for fid in wanted:
-            try:
-                context = facility_context(estate, fid, control, built_at, analysis=analysis)
-                enquiry_counts[fid] = context["enquiry"]["counts"]
-                charts = facility_charts(context)
-                files = {"pack.json": render_json(context).encode(),
-                         "manifest.json": json.dumps(manifest(estate, built_at, fid), indent=2).encode()}
-                if "html" in formats:
-                    files["datapack.html"] = render_html(context, charts, dirs).encode()
-                if "docx" in formats or "pdf" in formats:
-                    docx_bytes = render_docx(context, charts, dirs)
-                    if "docx" in formats:
-                        files["datapack.docx"] = docx_bytes
-                    if "pdf" in formats:
-                        files["datapack.pdf"] = convert_to_pdf(docx_bytes)
-                if "xlsx" in formats:
-                    files["data.xlsx"] = render_xlsx(context)
-                result.written[fid] = writer.write_folder(slugs[fid], files)
-            except Exception as exc:  # one facility's failure must not stop the others
-                result.failed[fid] = f"{type(exc).__name__}: {exc}"
-                reporter.info(f"FAILED {fid}: {exc}\n{traceback.format_exc(limit=3)}")
+        for fid, outcome in _render_all(job, wanted, jobs):
+            if isinstance(outcome, str):  # one facility's failure must not stop the others
+                result.failed[fid] = outcome
+                reporter.info(f"FAILED {fid}: {outcome}")
+            else:
+                files, enquiry_counts[fid] = outcome
+                try:
+                    result.written[fid] = writer.write_folder(slugs[fid], files)
+                except OSError as exc:
+                    result.failed[fid] = f"{type(exc).__name__}: {exc}"
             step(fid)
     if config.history:
         from datapack.history import HistoryError, digest, record_build, render_digest_html, render_digest_json
@@ -135,6 +130,63 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     writer.write_file("manifest.json", json.dumps(manifest(estate, built_at), indent=2).encode())
     result.notes = notes
     return result
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every facility's rendering needs; inherited by worker processes when they fork."""
+
+    estate: Estate
+    analysis: object
+    control: Control
+    built_at: dt.datetime
+    dirs: list
+    formats: tuple[str, ...]
+    context_fn: object
+
+
+_JOB: _Job | None = None
+
+
+def _render_one(fid: str) -> tuple[str, object]:
+    """One facility's files (name -> bytes) and its counts of areas for enquiry, or the error as text."""
+    from datapack.charts import facility_charts
+    from datapack.render import render_docx, render_html, render_json
+    from datapack.render.pdf import convert_to_pdf
+    from datapack.render.xlsx import render_xlsx
+
+    job = _JOB
+    try:
+        context = job.context_fn(job.estate, fid, job.control, job.built_at, analysis=job.analysis)
+        charts = facility_charts(context)
+        files = {"pack.json": render_json(context).encode(),
+                 "manifest.json": json.dumps(manifest(job.estate, job.built_at, fid), indent=2).encode()}
+        if "html" in job.formats:
+            files["datapack.html"] = render_html(context, charts, job.dirs).encode()
+        if "docx" in job.formats or "pdf" in job.formats:
+            docx_bytes = render_docx(context, charts, job.dirs)
+            if "docx" in job.formats:
+                files["datapack.docx"] = docx_bytes
+            if "pdf" in job.formats:
+                files["datapack.pdf"] = convert_to_pdf(docx_bytes)
+        if "xlsx" in job.formats:
+            files["data.xlsx"] = render_xlsx(context)
+        return fid, (files, context["enquiry"]["counts"])
+    except Exception as exc:  # reported per facility by the caller
+        return fid, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+
+
+def _render_all(job: _Job, wanted: list[str], jobs: int | None):
+    """Render every wanted facility, in worker processes where the platform can fork them."""
+    global _JOB
+    _JOB = job
+    jobs = min(jobs or os.cpu_count() or 1, 4, len(wanted) or 1)
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for fid in wanted:
+            yield _render_one(fid)
+        return
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_render_one, wanted)
 
 
 def _select(slugs: dict[str, str], facilities: list[str] | None, estate: Estate) -> list[str]:

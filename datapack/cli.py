@@ -116,9 +116,11 @@ def formats() -> None:
 @click.option("--format", "formats", multiple=True, type=click.Choice(["html", "docx", "xlsx", "pdf"]),
               help="Formats to write; repeat for several (default: html, docx and xlsx; pdf needs LibreOffice).")
 @click.option("--strict", is_flag=True, help="Stop without writing when any source has an error.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Facilities rendered at once (default: the processors, at most 4).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 def build(config_path: str, facilities: tuple[str, ...], output: Path | None, formats: tuple[str, ...],
-          strict: bool, quiet: bool) -> None:
+          strict: bool, jobs: int | None, quiet: bool) -> None:
     """Build a pack for every facility (or those named with --facility).
 
     Problems in the sources are reported and the rows concerned left out;
@@ -138,7 +140,7 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
                                        "(run 'datapack validate' for the full report).")
     try:
         result = run_build(config, list(facilities) or None, output, reporter,
-                           tuple(formats) or ("html", "docx", "xlsx"))
+                           tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs)
     except InputError as exc:
         _print_problems(exc.problems)
         raise click.ClickException("nothing was built.")
