@@ -50,7 +50,7 @@ def damaged(tmp_path_factory):
     status_col = [c.value for c in sheet[4]].index("Status") + 1
     sheet.cell(row=6, column=status_col, value="Sort of done")
     book.save(root / "sources/followup/recommendation_tracker.xlsx")
-    (root / "sources/population/Monthly_Bulletin_March_2025.ods").write_bytes(b"not a spreadsheet")
+    (root / "sources/population/Population_Bulletin_March_2025.ods").write_bytes(b"not a spreadsheet")
     return CliRunner().invoke(main, ["validate", "--json", "--config", str(root / "datapack.yaml")])
 
 
@@ -79,7 +79,7 @@ def test_each_damaged_cell_is_reported_at_its_place(damaged):
 
 
 def test_an_unreadable_file_is_reported_and_the_others_still_read(damaged):
-    [broken] = _find(damaged, "unreadable", "Monthly_Bulletin_March_2025.ods")
+    [broken] = _find(damaged, "unreadable", "Population_Bulletin_March_2025.ods")
     assert "re-export" in broken["hint"]
     data = json.loads(damaged.stdout)
     bulletins = [f for f in data["files"] if f["source"] == "population_bulletin"]

@@ -31,7 +31,7 @@ from datapack.demo.writers import (assign_refs, write_bulletins, write_csv, writ
                                    write_population_mix, write_register)
 
 #: Files a previous run may have left that this run would not overwrite (they would match the globs).
-_STALE = ("population/Monthly_Bulletin_*.ods", "surveys/detainee_*.xlsx", "surveys/staff_survey_*.csv",
+_STALE = ("population/Monthly_Bulletin_*.ods", "population/Population_Bulletin_*.ods", "surveys/detainee_*.xlsx", "surveys/staff_survey_*.csv",
           "incidents/incident_log_*.xlsx", "incidents/incident_log_*.csv", "incidents/incident_log.csv")
 
 

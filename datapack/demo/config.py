@@ -37,7 +37,7 @@ def sources(latest_year: int) -> list[tuple[str, dict[str, Any]]]:
           "values": _INCIDENT_VALUES}),
         ("HMPPS-style monthly bulletin, one ODS a month: title rows, report date in text, Total row with '**'.",
          {"name": "population_bulletin", "table": "population", "format": "stats_table",
-          "path": "sources/population/Monthly_Bulletin_*.ods", "sheet": BULLETIN_SHEET,
+          "path": "sources/population/Population_Bulletin_*.ods", "sheet": BULLETIN_SHEET,
           "columns": {"facility": "Prison Name", "month": "@report_date", "count_date": "@report_date",
                       "baseline_cna": "Baseline CNA", "in_use_cna": "In Use CNA",
                       "operational_capacity": "Operational Capacity", "population": "Population"}}),

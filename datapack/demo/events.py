@@ -181,7 +181,7 @@ def _describe(frame: pd.DataFrame, estate: tuple[Facility, ...], rng: np.random.
     for c, options in vocab.SUBTYPES.items():
         sel = np.nonzero(cat == c)[0]
         sub_key[sel], sub_label[sel] = _pick(rng, options, len(sel))
-    for t in set(ftype):
+    for t in sorted(set(ftype)):  # sorted: set order changes with the hash seed, and so would the draws
         sel = np.nonzero((cat == "restraint") & (ftype == t))[0]
         if len(sel):
             sub_key[sel], sub_label[sel] = _pick(rng, vocab.restraint_subtypes(t), len(sel))
@@ -200,7 +200,7 @@ def _describe(frame: pd.DataFrame, estate: tuple[Facility, ...], rng: np.random.
     duration[held] = np.round(median[held] * np.exp(rng.normal(0, 0.9, int(held.sum()))), 1)
     frame["duration_hours"] = np.maximum(duration, 0.5)
     location = np.full(n, None, dtype=object)
-    for t in set(ftype):
+    for t in sorted(set(ftype)):  # sorted: set order changes with the hash seed, and so would the draws
         ordinary, separate = vocab.LOCATIONS[t]
         sel = np.nonzero(ftype == t)[0]
         location[sel] = np.array(ordinary, dtype=object)[rng.integers(0, len(ordinary), len(sel))]

@@ -172,7 +172,7 @@ def write_bulletins(estate: tuple[Facility, ...], timeline: Timeline, pop: Popul
     if not any(f.in_bulletin for f in estate):
         return paths
     for m, month in enumerate(timeline.months):
-        path = folder / f"Monthly_Bulletin_{month:%B}_{month:%Y}.ods"
+        path = folder / f"Population_Bulletin_{month:%B}_{month:%Y}.ods"
         write_ods(path, BULLETIN_SHEET, _bulletin_rows(estate, pop, m, month, report_date(month, timeline.end)))
         paths.append(path)
     return paths
