@@ -30,5 +30,9 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/datapack demo --out . --force
 
+# Time each stage on a national-scale synthetic estate (speed is measured here, not in unit tests).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(ARGS)
+
 clean:
 	rm -rf output/*/ output/*.html output/*.json .datapack-cache .pytest_cache
