@@ -14,6 +14,8 @@ from pathlib import Path
 
 from datapack.analysis.text import slug as slugify
 
+__all__ = ["UnsafePath", "Writer", "slugify"]
+
 
 class UnsafePath(ValueError):
     """A path that would land outside the output folder."""

@@ -1,7 +1,5 @@
 """Small numbers are hidden, and cannot be worked back from totals."""
 
-import itertools
-
 import numpy as np
 import pandas as pd
 

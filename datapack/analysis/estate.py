@@ -99,11 +99,6 @@ class EstateAnalysis:
         counts = dict(zip(rows["month"].astype(str), rows["count"]))
         return hidden_points(self, ind, result.periods, counts, self.incidents_table(facility_id))
 
-    def series_counts(self, facility_id: str, indicator: str) -> list[float]:
-        """The monthly counts behind a facility's control chart."""
-        series = self.results.series
-        return list(series.loc[(series["facility_id"] == facility_id) & (series["indicator"] == indicator), "count"])
-
     def latest_month(self, facility_id: str, indicator: str) -> str | None:
         part = self.results.series[(self.results.series["facility_id"] == facility_id)
                                    & (self.results.series["indicator"] == indicator)].dropna(subset=["count"])

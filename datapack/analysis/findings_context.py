@@ -179,13 +179,10 @@ def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
     """
     control = analysis.control
     out = {}
-    series = analysis.results.series
     for ind in analysis.definitions.indicators:
         result = analysis.signals.spc.get((facility_id, ind.id))
         if result is None:
             continue
-        rows = series[(series["facility_id"] == facility_id) & (series["indicator"] == ind.id)].sort_values("month")
-        counts = dict(zip(rows["month"].astype(str), rows["count"]))
         mask = analysis.chart_hidden(facility_id, ind.id)
         # The mean and limits are computed from every month, hidden ones too: with the shown
         # months they would give away the hidden ones' total. Where any month is hidden,
