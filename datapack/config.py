@@ -309,6 +309,30 @@ def _problem_from_pydantic(err: dict, file: str) -> Problem:
     return Problem("config", f"{loc}: {err['msg']}", file=file, column=loc, hint=hint)
 
 
+def load_definitions(model: type[BaseModel], path: Path | None, shipped: str, code: str, setting: str) -> Any:
+    """A definitions file (indicators, the enquiry master list) checked against ``model``.
+
+    ``path`` None reads the file shipped in ``datapack/defaults``. Every
+    problem is reported at once, located in the file, like the configuration.
+    """
+    from importlib import resources
+
+    if path is None:
+        text, where = resources.files("datapack.defaults").joinpath(shipped).read_text(), f"datapack/defaults/{shipped}"
+    elif not path.is_file():
+        raise InputError([Problem(f"{code}-missing", f"{str(path)!r} not found", file=str(path),
+                                  hint=f"correct {setting} in the configuration")])
+    else:
+        text, where = path.read_text(), str(path)
+    try:
+        return model.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise InputError([Problem(code, f"{'.'.join(map(str, e['loc']))}: {e['msg']}", file=where)
+                          for e in exc.errors()])
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(f"{code}-yaml", f"not valid YAML: {exc}", file=where)])
+
+
 def load_config(path: str | Path) -> Config:
     """Read and check a configuration file; raise :class:`InputError` listing every problem."""
     path = Path(path)

@@ -139,25 +139,35 @@ def _determined_cells(hidden: np.ndarray) -> list[tuple[int, int]]:
     if len(cells) == 0:
         return []
     rows, cols = hidden.shape[0] - 1, hidden.shape[1] - 1
-    position = {tuple(c): k for k, c in enumerate(cells)}
-    equations = []
-    for i in range(rows + 1):
-        eq = np.zeros(len(cells))
-        for j in range(cols + 1):
-            if (i, j) in position:
-                eq[position[(i, j)]] = -1.0 if j == cols else 1.0
-        equations.append(eq)
-    for j in range(cols + 1):
-        eq = np.zeros(len(cells))
-        for i in range(rows + 1):
-            if (i, j) in position:
-                eq[position[(i, j)]] = -1.0 if i == rows else 1.0
-        equations.append(eq)
-    a = np.array(equations)
-    _, sing, vt = np.linalg.svd(a)
+    k = np.arange(len(cells))
+    blocks = []
+    # one equation per row (its cells add up to the last column) and per column (to the last row)
+    for line, is_total, n in ((cells[:, 0], cells[:, 1] == cols, rows + 1),
+                              (cells[:, 1], cells[:, 0] == rows, cols + 1)):
+        block = np.zeros((n, len(cells)))
+        block[line, k] = np.where(is_total, -1.0, 1.0)
+        blocks.append(block)
+    fixed = solvable(np.vstack(blocks))
+    return [(int(c[0]), int(c[1])) for c, f in zip(cells, fixed) if f]
+
+
+def solvable(equations: np.ndarray) -> np.ndarray:
+    """Which unknowns a set of linear equations pins down exactly (one bool per column).
+
+    ``equations`` has a row per equation whose right-hand side is known (a
+    total that is shown) and a column per hidden figure. An unknown is fixed
+    when its unit vector lies in the row space, i.e. the null space has no
+    component on it. Every suppression audit (tables, series, exports) asks
+    this one question.
+    """
+    equations = np.atleast_2d(np.asarray(equations, dtype=float))
+    if equations.size == 0:
+        return np.zeros(equations.shape[1] if equations.ndim == 2 else 0, dtype=bool)
+    _, sing, vt = np.linalg.svd(equations)
     null = vt[int((sing > 1e-9).sum()):]
-    return [(int(c[0]), int(c[1])) for k, c in enumerate(cells)
-            if null.shape[0] == 0 or np.allclose(null[:, k], 0, atol=1e-9)]
+    if null.shape[0] == 0:
+        return np.ones(equations.shape[1], dtype=bool)
+    return np.all(np.abs(null) <= 1e-9, axis=0)
 
 
 def _hide_smallest(hidden: np.ndarray, values: np.ndarray) -> None:
@@ -216,9 +226,8 @@ def series_mask(counts: np.ndarray, hidden: np.ndarray, windows: list[list[int]]
                      if any(i in position for i in w)]
         if not equations:
             return hidden
-        _, sing, vt = np.linalg.svd(np.array(equations))
-        null = vt[int((sing > 1e-9).sum()):]
-        determined = [c for k, c in enumerate(cells) if null.shape[0] == 0 or np.allclose(null[:, k], 0, atol=1e-9)]
+        fixed = solvable(np.array(equations))
+        determined = [c for k, c in enumerate(cells) if fixed[k]]
         if not determined:
             return hidden
         target = determined[0]

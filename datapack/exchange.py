@@ -33,8 +33,9 @@ import pandas as pd
 from datapack import __version__
 from datapack.analysis.indicators import COUNTED, PERIODS, _selected, measure_name
 from datapack.analysis.text import slug
-from datapack.disclosure import Control, series_mask
+from datapack.disclosure import Control, series_mask, solvable
 from datapack.tables import schemas
+from datapack.render.xlsx import formula_like
 from datapack.writer import Writer
 
 #: Never exported: each identifies a person or an event.
@@ -44,7 +45,6 @@ AS_HELD = ("facilities", "population", "survey_questions", "recommendations", "v
 FIELD_TYPES = {"str": "string", "status": "string", "int": "integer", "float": "number", "date": "date",
                "datetime": "datetime", "month": "date", "bool": "boolean"}
 #: Text starting with one of these gets a leading quote, so a spreadsheet does not run it as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 ESCAPE_NOTE = ("Text cells that begin with =, +, -, @, a tab, a carriage return or a single quote are written "
                "with one more single quote in front, so that spreadsheet programs do not run them as formulas; "
                "remove one leading quote to read the value.")
@@ -246,10 +246,8 @@ def _protect(values: np.ndarray, hidden: np.ndarray, equations: list[tuple[int, 
         rows = rows[rows.any(axis=1)]
         if not len(rows):
             return hidden
-        _, sing, vt = np.linalg.svd(rows)
-        null = vt[int((sing > 1e-9).sum()):]
-        solvable = np.all(np.abs(null) <= 1e-9, axis=0) if null.shape[0] else np.ones(len(cells), dtype=bool)
-        exposed = [c for k, c in enumerate(cells) if solvable[k] and (guard[c] or control.is_small(values[c]))]
+        fixed = solvable(rows)
+        exposed = [c for k, c in enumerate(cells) if fixed[k] and (guard[c] or control.is_small(values[c]))]
         if not exposed:
             return hidden
         near = {i for total, parts in equations if exposed[0] in (total, *parts) for i in (total, *parts)}
@@ -405,7 +403,7 @@ def _resource(name: str, fields: list[dict[str, Any]], data: bytes) -> dict[str,
 
 def safe_text(text: str) -> str:
     """Text a spreadsheet will show as text: a leading quote before =, +, -, @, tab, CR or a quote."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if formula_like(text) or text.startswith("'") else text
 
 
 _WRITE = {"string": lambda v: safe_text(str(v)), "integer": lambda v: str(int(v)), "number": lambda v: repr(float(v)),

@@ -8,14 +8,12 @@ in full against this schema before any work.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from datapack.problems import InputError, Problem
+from datapack.config import load_definitions
 from datapack.tables.schemas import INCIDENT_CATEGORIES
 
 Direction = Literal["up", "down", "neutral"]
@@ -97,18 +95,4 @@ class IndicatorSet(_Strict):
 
 def load_indicators(path: Path | None = None) -> IndicatorSet:
     """The configured indicators file, or the shipped defaults; every problem reported at once."""
-    if path is None:
-        text = resources.files("datapack.defaults").joinpath("indicators.yaml").read_text()
-        where = "datapack/defaults/indicators.yaml"
-    else:
-        if not path.is_file():
-            raise InputError([Problem("indicators-missing", f"indicators file {str(path)!r} not found",
-                                      file=str(path), hint="correct analysis.indicators in the configuration")])
-        text, where = path.read_text(), str(path)
-    try:
-        return IndicatorSet.model_validate(yaml.safe_load(text))
-    except ValidationError as exc:
-        raise InputError([Problem("indicators", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", file=where)
-                          for e in exc.errors()])
-    except yaml.YAMLError as exc:
-        raise InputError([Problem("indicators-yaml", f"not valid YAML: {exc}", file=where)])
+    return load_definitions(IndicatorSet, path, "indicators.yaml", "indicators", "analysis.indicators")

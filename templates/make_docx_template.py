@@ -129,11 +129,17 @@ def _text_control(doc, tag: str, alias: str) -> None:
     body.insert(len(body) - 1, sdt)  # before the final section properties
 
 
-def _chart(doc, chart_id: str) -> None:
-    _para(doc, f"{{%p if '{chart_id}' in charts %}}")
-    _para(doc, f"{{{{ charts['{chart_id}'].image }}}}")
-    _para(doc, f"{{{{ anchor('chart-{chart_id}') }}}}{{{{ charts['{chart_id}'].title }}}}. "
-               f"{{{{ charts['{chart_id}'].alt }}}}", style="Caption")
+def _chart_body(doc, key: str) -> None:
+    """A chart's picture and caption (with its bookmark); ``key`` is a Jinja expression for its id."""
+    _para(doc, f"{{{{ charts[{key}].image }}}}")
+    _para(doc, f"{{{{ anchor('chart-' ~ {key}) }}}}{{{{ charts[{key}].title }}}}. {{{{ charts[{key}].alt }}}}",
+          style="Caption")
+
+
+def _chart(doc, key: str) -> None:
+    """A chart, when it was drawn; ``key`` is a Jinja expression for its id (``"'population'"``)."""
+    _para(doc, f"{{%p if {key} in charts %}}")
+    _chart_body(doc, key)
     _para(doc, "{%p endif %}")
 
 
@@ -221,7 +227,7 @@ def build() -> Document:
 
     doc.add_heading("2. The facility and its population", level=1)
     _para(doc, "{{ population.summary }}")
-    _chart(doc, "population")
+    _chart(doc, "'population'")
     _para(doc, "{%p if population.available and population.basis == 'throughput' %}")
     _table(doc, "Detentions by month", ["Month", "Detentions", "In-use capacity"],
            ["{{ r.label }}", "{{ r.throughput.text }}", "{{ r.in_use_cna.text }}"], "for r in population.months")
@@ -245,14 +251,8 @@ def build() -> Document:
     _para(doc, "Last 12 months: {{ row.last.text }}{% if row.rate.value is not none %} ({{ row.rate.text }} "
                "{{ row.per }}){% endif %}; previous 12 months: {{ row.prev.text }}; {{ row.change.text }}. "
                "{{ spc[row.id].summary }}")
-    _para(doc, "{{ charts[row.spc.chart].image }}")
-    _para(doc, "{{ anchor('chart-' ~ row.spc.chart) }}{{ charts[row.spc.chart].title }}. "
-               "{{ charts[row.spc.chart].alt }}", style="Caption")
-    _para(doc, "{%p if ('funnel-' ~ row.id) in charts %}")
-    _para(doc, "{{ charts['funnel-' ~ row.id].image }}")
-    _para(doc, "{{ anchor('chart-funnel-' ~ row.id) }}{{ charts['funnel-' ~ row.id].title }}. "
-               "{{ charts['funnel-' ~ row.id].alt }}", style="Caption")
-    _para(doc, "{%p endif %}")
+    _chart_body(doc, "row.spc.chart")
+    _chart(doc, "('funnel-' ~ row.id)")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
@@ -265,11 +265,7 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for block in equality %}")
     _para(doc, "{{ block.practice_label }} by {{ block.characteristic_label }}", style="Heading 3")
-    _para(doc, "{%p if block.chart in charts %}")
-    _para(doc, "{{ charts[block.chart].image }}")
-    _para(doc, "{{ anchor('chart-' ~ block.chart) }}{{ charts[block.chart].title }}. {{ charts[block.chart].alt }}",
-          style="Caption")
-    _para(doc, "{%p endif %}")
+    _chart(doc, "block.chart")
     _table(doc, "People involved against the people held ({{ block.confidence }}% confidence interval)",
            ["Group", "People involved", "Share involved", "Share held", "Relative rate (CI)", "Reading"],
            ["{{ r.group }}", "{{ r.people.text }}", "{{ r.share or '' }}", "{{ r.population_share or '' }}",
@@ -305,11 +301,7 @@ def build() -> Document:
                "difference, ○ no valid comparison.")
     _para(doc, "{%p for s in survey_comparisons %}")
     _para(doc, "{{ s.label }} {{ s.wave }}", style="Heading 2")
-    _para(doc, "{%p if s.chart in charts %}")
-    _para(doc, "{{ charts[s.chart].image }}")
-    _para(doc, "{{ anchor('chart-' ~ s.chart) }}{{ charts[s.chart].title }}. {{ charts[s.chart].alt }}",
-          style="Caption")
-    _para(doc, "{%p endif %}")
+    _chart(doc, "s.chart")
     _table(doc, "{{ anchor('table-survey-' ~ s.survey) }}% positive against the previous survey and similar places",
            ["Question", "Answering", "% positive", "Previous", "Against previous", "Similar places", "Against similar"],
            ["{{ r.text }}", "{{ r.n.text }}", "{{ r.pct.text }}", "{{ r.previous.text }}",
@@ -359,7 +351,7 @@ def build() -> Document:
            ["{{ s.label }}", "{{ s.count.text }}"], "for s in recommendations.by_status")
     _para(doc, "Total: {{ recommendations.total.text }} recommendations.")
     _para(doc, "{%p endif %}")
-    _chart(doc, "recommendations")
+    _chart(doc, "'recommendations'")
     _para(doc, "{%p if followup_progress.since_last_visit %}")
     _para(doc, "Since the last visit ({{ followup_progress.since_last_visit.visit }}): of "
                "{{ followup_progress.since_last_visit.made_before.text }} recommendations made before it, "
@@ -415,7 +407,7 @@ def build() -> Document:
            ["{{ c.label }}", "{{ c.last.text }}", "{{ c.rate_last.text }}", "{{ c.previous.text }}",
             "{{ c.rate_previous.text }}", "{{ c.change.text }}"], "for c in incidents.categories")
     _para(doc, "{%p endif %}")
-    _chart(doc, "incidents")
+    _chart(doc, "'incidents'")
     _para(doc, "{%p if incidents.table %}")
     _para(doc, "{%p for block in incidents.table.blocks %}")
     _para(doc, "{{ block.label }}", style="Heading 3")

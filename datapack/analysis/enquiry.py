@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from datapack.problems import InputError, Problem
+from datapack.config import load_definitions
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -106,19 +104,7 @@ RuleFn = Callable[[Any, str, Entry], tuple[list[Hit], list[str]]]
 
 def load_master_list(path: Path | None = None) -> MasterList:
     """The configured master list, or the shipped one; every problem reported at once."""
-    if path is None:
-        text, where = resources.files("datapack.defaults").joinpath("enquiry.yaml").read_text(), \
-            "datapack/defaults/enquiry.yaml"
-    elif not path.is_file():
-        raise InputError([Problem("enquiry-missing", f"master list {str(path)!r} not found", file=str(path),
-                                  hint="correct analysis.enquiry in the configuration")])
-    else:
-        text, where = path.read_text(), str(path)
-    try:
-        return MasterList.model_validate(yaml.safe_load(text))
-    except ValidationError as exc:
-        raise InputError([Problem("enquiry", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", file=where)
-                          for e in exc.errors()])
+    return load_definitions(MasterList, path, "enquiry.yaml", "enquiry", "analysis.enquiry")
 
 
 def areas_for_enquiry(analysis: Any, facility_id: str, master: MasterList) -> tuple[list[Finding], list[Reviewed]]:

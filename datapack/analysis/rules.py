@@ -16,7 +16,7 @@ import pandas as pd
 from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry import Entry, Hit
 from datapack.analysis.spc_rare import compare_poisson
-from datapack.analysis.text import CATEGORY_LABELS
+from datapack.analysis.text import CATEGORY_LABELS, lower_first
 from datapack.analysis.text import month_label as text_month_label
 
 RULES: dict[str, Callable] = {}
@@ -67,10 +67,6 @@ def _peer_phrase(peer: dict[str, Any]) -> str:
     if peer["compared_with"] == "type":
         return f"all {int(peer['n_compared'])} places of its type (its peer group is too small)"
     return f"all {int(peer['n_compared'])} places measured the same way"
-
-
-def _lower(label: str) -> str:
-    return label[0].lower() + label[1:] if label and not label[:2].isupper() else label
 
 
 def _indicators(a: Any, include_rare: bool = False, kinds: tuple[str, ...] = ("incidents",)):
@@ -165,7 +161,7 @@ def spc_concern(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]]:
                   else a.control.count(row["count"]).text)
         unit = "%" if ind.kind == "crowding" else (f" per 1,000 {base_word(a.basis(fid))}" if measure == "rate" else "")
         subject = (ind.label if ind.kind == "crowding" else
-                   f"The monthly {'rate' if measure == 'rate' else 'number'} of {_lower(ind.label)}")
+                   f"The monthly {'rate' if measure == 'rate' else 'number'} of {lower_first(ind.label)}")
         if not latest[0].isdigit():
             latest = "a level not shown here (small numbers)"
         values = {"subject": subject, "pattern": words, "latest": f"{latest}{unit}" if latest[0].isdigit() else latest,
@@ -196,7 +192,7 @@ def rise_12_months(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]
         test = compare_poisson(p["last_count"], p["last_base"], p["prev_count"], p["prev_base"])
         if test.p_value >= a.settings.alpha:
             continue
-        values = {"indicator": _lower(ind.label), "rate": _rate(a, p["last_count"], p["last_base"], ind.scale),
+        values = {"indicator": lower_first(ind.label), "rate": _rate(a, p["last_count"], p["last_base"], ind.scale),
                   "prev_rate": _rate(a, p["prev_count"], p["prev_base"], ind.scale),
                   "moved": "rose" if change > 0 else "fell",
                   "base_word": base_word(p["basis"]), "change": f"{'up' if change > 0 else 'down'} {abs(change):.0%}",
@@ -226,7 +222,7 @@ def peer_outlier_high(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[s
             continue
         level = str(peer["flag"]).split("_")[1]
         group = _peer_phrase(peer)
-        values = {"indicator": _lower(ind.label), "rate": _rate(a, p["last_count"], p["last_base"], ind.scale),
+        values = {"indicator": lower_first(ind.label), "rate": _rate(a, p["last_count"], p["last_base"], ind.scale),
                   "base_word": base_word(p["basis"]), "count": a.control.count(p["last_count"]).text,
                   "peer_rate": f"{peer['target']:,.1f}", "peer_group": group, "level": level}
         hits.append(Hit(ind.id, values, _evidence(

@@ -43,6 +43,11 @@ STATUS_LABELS = {
 RATING_LABELS = {4: "good", 3: "reasonably good", 2: "not sufficiently good", 1: "poor"}
 
 
+def lower_first(label: str) -> str:
+    """Lower-case the first letter for use mid-sentence, unless the first word is an acronym (``NHS``)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def figure(shown: Shown) -> dict[str, Any]:
     """A figure as plain data: its text always, its value only when it may be shown."""
     value = None if shown.hidden or shown.value is None else _plain_number(shown.value)

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
-from datapack.analysis.text import month_label
+from datapack.analysis.text import lower_first, month_label
 from datapack.charts.style import COLOURS, SPC_COLOURS, fixed_figure, house_style, month_ticks, number, save
 
 #: (legend label, marker, size) of each kind of point; concern splits by the side of the mean.
@@ -161,21 +161,16 @@ def _axis_label(section: dict[str, Any]) -> str:
     return "Number in the month"
 
 
-def _lower(label: str) -> str:
-    """Lower-case the first letter unless the first word is an acronym (``NHS``)."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
-
-
 def _month(period: str) -> str:
     return month_label(pd.Period(period, freq="M"))
 
 
 def _what(section: dict[str, Any]) -> str:
     if section["unit"] == "%":
-        return f"the monthly {_lower(section['label'])} (per cent)"
+        return f"the monthly {lower_first(section['label'])} (per cent)"
     if section["measure"] == "rate":
-        return f"the monthly rate of {_lower(section['label'])} {section['unit']}"
-    return f"the monthly number of {_lower(section['label'])}"
+        return f"the monthly rate of {lower_first(section['label'])} {section['unit']}"
+    return f"the monthly number of {lower_first(section['label'])}"
 
 
 def _reasons(section: dict[str, Any], points: list[dict[str, Any]], kind: str) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from datapack.analysis.followup import records_control
-from datapack.analysis.text import CATEGORY_LABELS, TYPE_LABELS, date_label
+from datapack.analysis.text import CATEGORY_LABELS, TYPE_LABELS, date_label, lower_first
 from datapack.config import Schedule
 from datapack.estate_views import facts
 from datapack.tables.cells import normalise_label
@@ -44,10 +44,6 @@ class Facts:
     recommendations: facts.Recommendations
 
 
-def _lower(label: str) -> str:
-    return label[0].lower() + label[1:] if label and not label[:2].isupper() else label
-
-
 def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -66,7 +62,7 @@ def signals(a: Any, f: Facts, s: Schedule) -> Reading:
         charted += 1
         present = [i for i, t in enumerate(result.point_type) if t != "missing"][-s.signal_months:]
         if any(result.point_type[i] == "concern" for i in present):
-            found.append(_lower(ind.label))
+            found.append(lower_first(ind.label))
     if not charted:
         return Reading("no control charts", None)
     raw = (f"{len(found)} of {charted} charted indicators with a signal of concern in the latest "
@@ -90,7 +86,7 @@ def _flags(a: Any, f: Facts, s: Schedule, restrictions: bool) -> tuple[int, list
         bad = "above" if ind.good_direction == "down" else "below"
         if peer["flag"].startswith(bad):
             level = peer["flag"].split("_")[1]
-            found.append((f"{_lower(ind.label)} ({bad} the {level}% limit)", 1.0 if level == "99.8" else 0.5))
+            found.append((f"{lower_first(ind.label)} ({bad} the {level}% limit)", 1.0 if level == "99.8" else 0.5))
     return compared, found
 
 

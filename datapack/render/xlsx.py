@@ -32,6 +32,11 @@ Row = list[Any]
 Table = tuple[list[str], list[Row]]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(text: str) -> bool:
+    """True when a spreadsheet could read ``text`` as a formula (also after leading spaces)."""
+    return text.startswith(_FORMULA_STARTS) or text.lstrip().startswith(_FORMULA_STARTS)
 _NUMBER_TEXT = re.compile(r"(-?)(\d[\d,]*)(?:\.(\d+))?(%?)")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _WIDTH_MIN, _WIDTH_MAX, _WRAP_OVER = 8, 60, 60
@@ -83,7 +88,7 @@ def _put(cell, item: Any) -> None:
         text = ILLEGAL_CHARACTERS_RE.sub("", item)  # control characters would make the file invalid
         cell.value = text
         cell.data_type = "s"  # never "f": openpyxl would otherwise store a leading "=" as a formula
-        if text.startswith(_FORMULA_STARTS) or text.lstrip().startswith(_FORMULA_STARTS):
+        if formula_like(text):
             cell.quotePrefix = True  # Excel's own "typed with a leading '" mark: stays text when edited
         if len(text) > _WRAP_OVER:
             cell.alignment = _WRAP
