@@ -114,8 +114,9 @@ class SourceConfig(_Strict):
     options: dict[str, Any] = Field(default_factory=dict, description="Settings for the adapter (see `datapack formats`).")
     required: bool = Field(True, description="When false a missing file is a warning, not an error.")
     # Layouts: settings that put one canonical column together from several parts of the file.
-    header_rows: int = Field(1, ge=1, le=10, description="Heading rows, from the header row down, joined into one "
-                             "name per column with ' / ' (a blank upper cell takes the heading to its left).")
+    header_rows: int = Field(1, ge=0, le=10, description="Heading rows, from the header row down, joined into one "
+                             "name per column with ' / ' (a blank upper cell takes the heading to its left); "
+                             "0: no heading row, columns named column_1, column_2, ...")
     date_parts: dict[str, DateParts] = Field(
         default_factory=dict, description="Canonical date column -> the columns it is put together from.")
     sums: dict[str, list[Headings]] = Field(

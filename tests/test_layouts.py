@@ -216,6 +216,16 @@ def test_stacked_published_tables_with_two_heading_rows_are_each_found(tmp_path)
     assert tables[1].meta["titles"] == ["Table 9a: Use of force by location", "Year ending March 2024"]
 
 
+def test_a_file_without_a_heading_row_has_its_columns_named_by_position(tmp_path):
+    estate = load(tmp_path, source(table="incident_counts", path="no_header.csv", header_rows=0,
+                                   columns={"period_start": "column_1", "facility": "column_2", "measure": "column_3",
+                                            "count": "column_4"}))
+    assert found(estate) == set()
+    rows = estate.tables["incident_counts"].set_index("facility_id")
+    assert rows.loc["NGT", ["period_start", "count", "status", "_row"]].tolist() == [T(2022, 2, 1), 15, "value", 1]
+    assert rows.loc["ASH", ["status", "_row"]].tolist() == ["suppressed", 2]    # '*', the first row is data too
+
+
 def test_heading_rows_past_the_end_of_the_file_are_a_located_problem(tmp_path):
     estate = load(tmp_path, source(table="incident_counts", path="two_row_header.csv", header_row=6,
                                    header_rows=2, columns={"facility": "Establishment"}))
@@ -315,7 +325,8 @@ def test_a_population_month_may_be_a_month_label_but_not_a_longer_period(tmp_pat
 # Configuration: each new setting checked before any work ------------------------------------------
 
 @pytest.mark.parametrize("settings, where, words", [
-    ({"header_rows": 0}, "sources.1.header_rows", "greater than or equal to 1"),
+    ({"header_rows": -1}, "sources.1.header_rows", "greater than or equal to 0"),
+    ({"header_rows": 11}, "sources.1.header_rows", "less than or equal to 10"),
     ({"date_parts": {"occured": {"date": "D", "time": "T"}}}, "sources.1.date_parts", "not a column"),
     ({"date_parts": {"category": {"year": "Y", "month": "M"}}}, "sources.1.date_parts", "str column"),
     ({"date_parts": {"occurred": {"year": "Y"}}}, "sources.1.date_parts.occurred", "'month'"),

@@ -134,12 +134,23 @@ def unique_headings(row: Sequence[Any]) -> list[str]:
     return out
 
 
+def heading_rows(source: Any) -> int:
+    """How many heading rows a source's table has (``header_rows``; 1 unless set, 0 for none)."""
+    value = getattr(source, "header_rows", 1)
+    return 1 if value is None else value
+
+
 def header_of(rows: Sequence[Sequence[Any]], source: Any, where: dict[str, Any]) -> int:
-    """0-based top header row: the configured ``header_row``, or found; heading rows past the end are refused."""
-    header_rows = getattr(source, "header_rows", 1) or 1
-    header = source.header_row - 1 if source.header_row else find_header(rows, expected_headings(source),
-                                                                         header_rows=header_rows)
-    if header + header_rows > len(rows):
+    """0-based top header row: the configured ``header_row``, or found; heading rows past the end are refused.
+
+    With no heading rows (``header_rows: 0``) it is the first data row: ``header_row``, or the first row.
+    """
+    header_rows = heading_rows(source)
+    if source.header_row:
+        header = source.header_row - 1
+    else:
+        header = find_header(rows, expected_headings(source), header_rows=header_rows) if header_rows else 0
+    if header + max(header_rows, 1) > len(rows):
         raise InputError([Problem("header-missing", f"the heading rows ({header + 1} to {header + header_rows}) "
                                   f"go past the last row ({len(rows)})", **where,
                                   hint="correct 'header_row' or 'header_rows'")])
@@ -151,11 +162,15 @@ def grid_to_frame(rows: Sequence[Sequence[Any]], header: int, first_row_number: 
     """Cells below the heading rows as a frame with a ``_row`` column; blank rows dropped.
 
     ``header`` is the (top) heading row and ``header_rows`` how many rows of
-    headings there are, joined by :func:`join_headings`. With ``stop_at_blank``
-    the table ends at the first wholly blank row (notes below a published
-    table are then left out).
+    headings there are, joined by :func:`join_headings`; with none, columns are
+    named ``column_1``, ``column_2``, ... and ``header`` is the first data row.
+    With ``stop_at_blank`` the table ends at the first wholly blank row (notes
+    below a published table are then left out).
     """
-    headings = unique_headings(join_headings(rows[header:header + header_rows]))
+    if header_rows:
+        headings = unique_headings(join_headings(rows[header:header + header_rows]))
+    else:
+        headings = unique_headings([None] * max((len(r) for r in rows[header:]), default=0))
     width = len(headings)
     records: list[list[Any]] = []
     numbers: list[int] = []

@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 
 from datapack.adapters import register
 from datapack.adapters.base import RawTable
-from datapack.adapters.layout import grid_to_frame, header_of, sheet_rows
+from datapack.adapters.layout import grid_to_frame, header_of, heading_rows, sheet_rows
 from datapack.problems import InputError, Problem
 
 
@@ -55,7 +55,7 @@ class SpreadsheetAdapter:
             raise InputError([Problem("empty-sheet", "the sheet has no rows", file=path.name, sheet=name,
                                       hint="check 'sheet' names the sheet with the data")])
         header = header_of(rows, source, {"file": path.name, "sheet": name})
-        frame = grid_to_frame(rows, header, header_rows=getattr(source, "header_rows", 1))
+        frame = grid_to_frame(rows, header, header_rows=heading_rows(source))
         return [RawTable(frame, file=path.name, sheet=name)]
 
 

@@ -101,6 +101,10 @@ class StatsTableAdapter:
                                       hint="check 'path' and 'sheet' point at the published table")])
         expected = expected_headings(source)
         heading_rows = getattr(source, "header_rows", 1) or 1
+        if getattr(source, "header_rows", 1) == 0:
+            raise InputError([Problem("config", "header_rows: 0 (no heading row) is not for format 'stats_table', "
+                                      "which finds its tables by their headings", **where,
+                                      hint="use format csv, xlsx or ods for a file without headings")])
         blocks = _find_tables(rows, _first_header(rows, source, expected, where, heading_rows), settings, expected,
                               heading_rows)
         chosen = _choose(blocks, rows, settings, where)
