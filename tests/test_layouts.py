@@ -274,6 +274,27 @@ def test_unpivoted_financial_year_headings_give_the_start_and_end_of_each_year(t
         (T(2019, 7, 1), T(2020, 6, 30)), (T(2020, 7, 1), T(2021, 6, 30)), (T(2021, 7, 1), T(2022, 6, 30))}
 
 
+def test_year_headings_written_as_numbers_in_a_workbook_are_calendar_years(tmp_path):
+    estate = load(tmp_path, source(table="incident_counts", path="years_as_numbers.xlsx",
+                                   columns={"facility": "Establishment"}, constants={"measure": "self_harm"},
+                                   unpivot={"pattern": r"^\d{4}$", "names_to": "period_start", "values_to": "count"}))
+    assert found(estate) == set()
+    assert [(s, e, c) for _, s, e, c in _periods(estate)] == [(T(2019, 1, 1), T(2019, 12, 31), 31),
+                                                              (T(2020, 1, 1), T(2020, 12, 31), 27)]
+
+
+def test_a_period_end_given_in_the_file_wins_over_the_end_of_the_start_label(tmp_path):
+    estate = load(tmp_path, source(table="incident_counts", path="period_with_end.csv",
+                                   constants={"measure": "self_harm"},
+                                   columns={"facility": "Establishment", "period_start": "From", "period_end": "To",
+                                            "count": "Count"}))
+    assert found(estate) == set()
+    assert [(s, e) for _, s, e, _ in _periods(estate)] == [
+        (T(2019, 4, 1), T(2019, 12, 31)),    # 2019/20, but the file says it ended early
+        (T(2020, 4, 1), T(2021, 3, 31)),     # 2020/21 with no end given: the label's end
+        (T(2021, 4, 1), T(2022, 3, 31))]     # an end written as a label: its last day
+
+
 def test_period_labels_of_every_grain_give_their_first_and_last_day(tmp_path):
     estate = load(tmp_path, source(table="incident_counts", path="period_labels.csv", constants={"measure": "self_harm"},
                                    columns={"facility": "Establishment", "period_start": "Period", "count": "Count"}))
