@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from datapack.problems import InputError, Problem
 
@@ -52,6 +53,38 @@ class Unpivot(_Strict):
         return self
 
 
+Headings = str | list[str]
+
+
+class DateParts(_Strict):
+    """A date put together from several columns: year, month (and day), or a date and a time."""
+
+    year: Headings | None = Field(None, description="Heading of the year (2019).")
+    month: Headings | None = Field(None, description="Heading of the month: a name (Jan, January, Sept) or 1-12.")
+    day: Headings | None = Field(None, description="Heading of the day of the month; without it, the month.")
+    date: Headings | None = Field(None, description="Heading of the date, when the time is in a column of its own.")
+    time: Headings | None = Field(None, description="Heading of the time of day (14:05, 2:05 pm, 1405, 0.5); "
+                                  "a blank time gives the date alone.")
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> "DateParts":
+        if self.date is not None:
+            if self.year is not None or self.month is not None or self.day is not None:
+                raise ValueError("give 'date' and 'time', or 'year' and 'month' (with 'day'), not both")
+            if self.time is None:
+                raise ValueError("'date' alone is a plain column: map it under 'columns', or add 'time'")
+        elif self.year is None or self.month is None:
+            raise ValueError("give 'year' and 'month' (and 'day', 'time' if the file has them), or 'date' and 'time'")
+        elif self.time is not None and self.day is None:
+            raise ValueError("a 'time' needs a 'day' (or a 'date')")
+        return self
+
+    def headings(self) -> dict[str, list[str]]:
+        """Each part given, with its heading alternatives, in the order year, month, day, date, time."""
+        return {part: [v] if isinstance(v, str) else list(v)
+                for part in ("year", "month", "day", "date", "time") if (v := getattr(self, part)) is not None}
+
+
 class SourceConfig(_Strict):
     """One export: where it is, what table it feeds, and how its columns map."""
 
@@ -80,6 +113,69 @@ class SourceConfig(_Strict):
     path_pattern: str | None = Field(None, description="Regular expression with named groups matched against file names.")
     options: dict[str, Any] = Field(default_factory=dict, description="Settings for the adapter (see `datapack formats`).")
     required: bool = Field(True, description="When false a missing file is a warning, not an error.")
+    # Layouts: settings that put one canonical column together from several parts of the file.
+    header_rows: int = Field(1, ge=0, le=10, description="Heading rows, from the header row down, joined into one "
+                             "name per column with ' / ' (a blank upper cell takes the heading to its left); "
+                             "0: no heading row, columns named column_1, column_2, ...")
+    date_parts: dict[str, DateParts] = Field(
+        default_factory=dict, description="Canonical date column -> the columns it is put together from.")
+    sums: dict[str, list[Headings]] = Field(
+        default_factory=dict, description="Canonical count column -> headings added up; a suppressed or missing "
+        "part makes the sum suppressed or missing.")
+    financial_year_start: int = Field(4, ge=1, le=12, description="Month financial years start in (4, April).")
+
+    @field_validator("date_parts")
+    @classmethod
+    def _date_columns(cls, parts: dict[str, DateParts], info: ValidationInfo) -> dict[str, DateParts]:
+        for canonical, spec in parts.items():
+            kind = _layout_target(canonical, info, ("date", "datetime", "month"), "date_parts")
+            if spec.time is not None and kind != "datetime":
+                raise ValueError(f"{canonical}: is a {kind} column, so it has no time of day; remove 'time'")
+        return parts
+
+    @field_validator("sums")
+    @classmethod
+    def _sum_columns(cls, sums: dict[str, list[Headings]], info: ValidationInfo) -> dict[str, list[Headings]]:
+        for canonical, headings in sums.items():
+            _layout_target(canonical, info, ("float", "int"), "sums")
+            if len(headings) < 2:
+                raise ValueError(f"{canonical}: a sum needs two or more headings; map a single one under 'columns'")
+        return sums
+
+    @field_validator("dates")
+    @classmethod
+    def _date_keywords(cls, dates: dict[str, str | list[str]], info: ValidationInfo) -> dict[str, str | list[str]]:
+        from datapack.tables.cells import FINANCIAL_YEAR
+
+        for canonical, formats in dates.items():
+            words = [formats] if isinstance(formats, str) else formats
+            if FINANCIAL_YEAR in [w.strip().lower() for w in words] and canonical not in _PERIOD_COLUMNS:
+                raise ValueError(f"{canonical}: '{FINANCIAL_YEAR}' is for the period columns "
+                                 f"{' and '.join(_PERIOD_COLUMNS)}")
+        return dates
+
+
+#: Columns whose cells may be financial-year labels (2019/20, 2011-12).
+_PERIOD_COLUMNS = ("period_start", "period_end")
+
+
+def _layout_target(canonical: str, info: ValidationInfo, kinds: tuple[str, ...], setting: str) -> str:
+    """The kind of ``canonical`` in the source's table; a ValueError unless it is one of ``kinds`` and not
+    mapped elsewhere too."""
+    from datapack.tables.schemas import TABLES
+
+    table = info.data.get("table")
+    if table is None:  # the table itself is wrong: that is reported on its own
+        return kinds[0]
+    cols = {c.name: c.kind for c in TABLES[table]}
+    if canonical not in cols:
+        raise ValueError(f"{canonical}: not a column of the {table} table; columns are {', '.join(cols)}")
+    if cols[canonical] not in kinds:
+        raise ValueError(f"{canonical}: is a {cols[canonical]} column; {setting} makes {' or '.join(kinds)} columns")
+    for other in ("columns", "constants", "date_parts"):
+        if other != setting and canonical in (info.data.get(other) or {}):
+            raise ValueError(f"{canonical}: is also under '{other}'; give it in one place")
+    return cols[canonical]
 
 
 class Disclosure(_Strict):

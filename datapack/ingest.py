@@ -60,7 +60,10 @@ def _settings(source: SourceConfig) -> dict:
     """The source settings that change what an adapter returns (the cache key)."""
     return {k: getattr(source, k) for k in ("format", "sheet", "header_row", "encoding", "delimiter", "options")} | {
         "columns": source.columns, "skip_rows": source.skip_rows,
-        "unpivot": source.unpivot.model_dump() if source.unpivot else None}
+        "unpivot": source.unpivot.model_dump() if source.unpivot else None,
+        # heading rows, and the headings of composed columns, change which rows are found as the header
+        "header_rows": source.header_rows, "date_parts": {k: v.model_dump() for k, v in source.date_parts.items()},
+        "sums": source.sums}
 
 
 def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfig:

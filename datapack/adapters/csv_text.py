@@ -9,7 +9,7 @@ from typing import Any
 
 from datapack.adapters import register
 from datapack.adapters.base import RawTable
-from datapack.adapters.layout import expected_headings, find_header, grid_to_frame, sheet_rows
+from datapack.adapters.layout import grid_to_frame, header_of, heading_rows, sheet_rows
 from datapack.problems import InputError, Problem
 
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -59,6 +59,6 @@ class CsvAdapter:
         if not rows:
             raise InputError([Problem("empty-file", "the file has no rows", file=path.name,
                                       hint="check the export finished; re-export it")])
-        header = source.header_row - 1 if source.header_row else find_header(rows, expected_headings(source))
-        frame = grid_to_frame(rows, header)
+        header = header_of(rows, source, {"file": path.name})
+        frame = grid_to_frame(rows, header, header_rows=heading_rows(source))
         return [RawTable(frame, file=path.name, meta={"encoding": encoding, "delimiter": delimiter})]

@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 
 from datapack.adapters import register
 from datapack.adapters.base import RawTable
-from datapack.adapters.layout import expected_headings, find_header, grid_to_frame, sheet_rows
+from datapack.adapters.layout import grid_to_frame, header_of, heading_rows, sheet_rows
 from datapack.problems import InputError, Problem
 
 
@@ -54,8 +54,9 @@ class SpreadsheetAdapter:
         if not rows:
             raise InputError([Problem("empty-sheet", "the sheet has no rows", file=path.name, sheet=name,
                                       hint="check 'sheet' names the sheet with the data")])
-        header = source.header_row - 1 if source.header_row else find_header(rows, expected_headings(source))
-        return [RawTable(grid_to_frame(rows, header), file=path.name, sheet=name)]
+        header = header_of(rows, source, {"file": path.name, "sheet": name})
+        frame = grid_to_frame(rows, header, header_rows=heading_rows(source))
+        return [RawTable(frame, file=path.name, sheet=name)]
 
 
 @register

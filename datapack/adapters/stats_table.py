@@ -28,11 +28,11 @@ import pandas as pd
 from datapack.adapters import register
 from datapack.adapters.base import ROW, RawTable
 from datapack.adapters.csv_text import decode, sniff_delimiter
-from datapack.adapters.layout import (clean_heading, expected_headings, find_header, looks_like_heading_row,
-                                      sheet_rows, unique_headings)
+from datapack.adapters.layout import (clean_heading, expected_headings, find_header, join_headings,
+                                      looks_like_heading_row, sheet_rows, unique_headings)
 from datapack.adapters.spreadsheet import open_sheet
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import date_in_text, is_blank, parse_number
+from datapack.tables.cells import date_in_text, is_blank, normalise_label, parse_number
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 DEFAULT_TOTALS = r"^(grand )?total|^sub-?total|^all "
@@ -58,11 +58,17 @@ class _Settings:
 
 @dataclass
 class _Block:
-    """Where one stacked table sits: its title rows, header row and last row (0-based)."""
+    """Where one stacked table sits: its title rows, (top) header row, heading rows and last row (0-based)."""
 
     titles: list[int]
     header: int
     end: int = 0
+    heading_rows: int = 1
+
+    @property
+    def body(self) -> int:
+        """The first row below the headings."""
+        return self.header + self.heading_rows
 
 
 @register
@@ -94,7 +100,13 @@ class StatsTableAdapter:
             raise InputError([Problem("empty-sheet", "there are no rows", **where,
                                       hint="check 'path' and 'sheet' point at the published table")])
         expected = expected_headings(source)
-        blocks = _find_tables(rows, _first_header(rows, source, expected, where), settings, expected)
+        heading_rows = getattr(source, "header_rows", 1) or 1
+        if getattr(source, "header_rows", 1) == 0:
+            raise InputError([Problem("config", "header_rows: 0 (no heading row) is not for format 'stats_table', "
+                                      "which finds its tables by their headings", **where,
+                                      hint="use format csv, xlsx or ods for a file without headings")])
+        blocks = _find_tables(rows, _first_header(rows, source, expected, where, heading_rows), settings, expected,
+                              heading_rows)
         chosen = _choose(blocks, rows, settings, where)
         sheet_date = _report_date(rows, blocks[0].titles, settings.date_row, getattr(source, "dayfirst", True))
         out = []
@@ -164,15 +176,16 @@ def _read_grid(path: Path, source: Any) -> tuple[str | None, list[list[Any]], di
     return None, rows, {"encoding": encoding, "delimiter": delimiter}
 
 
-def _first_header(rows: list[list[Any]], source: Any, expected: set[str], where: dict) -> int:
-    """The first table's header: the configured row, or found; a sheet with none is an error."""
+def _first_header(rows: list[list[Any]], source: Any, expected: set[str], where: dict, heading_rows: int) -> int:
+    """The first table's (top) header: the configured row, or found; a sheet with none is an error."""
     if getattr(source, "header_row", None):
-        if source.header_row > len(rows):
-            raise InputError([Problem("header-missing", f"header_row is {source.header_row} but there are only "
-                                      f"{len(rows)} rows", **where, hint="correct 'header_row'")])
+        if source.header_row + heading_rows - 1 > len(rows):
+            raise InputError([Problem("header-missing", f"header_row is {source.header_row} with {heading_rows} "
+                                      f"heading row(s), but there are only {len(rows)} rows", **where,
+                                      hint="correct 'header_row' or 'header_rows'")])
         return source.header_row - 1
-    header = find_header(rows, expected)
-    if not looks_like_heading_row(rows[header], expected):
+    header = find_header(rows, expected, header_rows=heading_rows)
+    if not looks_like_heading_row(join_headings(rows[header:header + heading_rows]), expected):
         raise InputError([Problem("header-missing", "no header row found in the first 40 rows", **where,
                                   hint="set 'header_row' to the row number of the headings, or name the "
                                        "headings under 'columns' so they can be found")])
@@ -188,12 +201,13 @@ def _filled(row: Sequence[Any]) -> list[Any]:
 
 
 def _next_header(rows: list[list[Any]], start: int, settings: _Settings, expected: set[str],
-                 stop_at_data: bool) -> _Block | None:
+                 stop_at_data: bool, heading_rows: int = 1) -> _Block | None:
     """The next stacked table's header at or after ``start``, with the title rows just above it.
 
     Single-cell rows are titles, except a notes block (a notes row up to the
     next blank row), after which titles start again. A data-like row either
     means no new table here (``stop_at_data``) or is skipped as stray notes.
+    With several heading rows, see :func:`_top_heading_row`.
     """
     titles: list[int] = []
     in_notes = False
@@ -207,7 +221,8 @@ def _next_header(rows: list[list[Any]], start: int, settings: _Settings, expecte
         elif len(cells) < 2:
             titles.append(j)
         elif looks_like_heading_row(rows[j], expected):
-            return _Block(titles, j)
+            top = _top_heading_row(rows, j, titles, expected, heading_rows)
+            return _Block([t for t in titles if t < top], top, heading_rows=heading_rows)
         elif stop_at_data:
             return None
         else:
@@ -215,14 +230,36 @@ def _next_header(rows: list[list[Any]], start: int, settings: _Settings, expecte
     return None
 
 
-def _find_tables(rows: list[list[Any]], header: int, settings: _Settings, expected: set[str]) -> list[_Block]:
+def _top_heading_row(rows: list[list[Any]], found: int, titles: list[int], expected: set[str],
+                     heading_rows: int) -> int:
+    """The top heading row of a table whose first heading-like row is ``found``.
+
+    An upper heading row with a single heading merged across columns looks
+    like a title. So title rows directly above ``found`` are taken as upper
+    heading rows when the expected headings say so, or, without them, when
+    the rows below ``found`` are not headings themselves.
+    """
+    candidates = [t for t in range(found - heading_rows + 1, found + 1) if all(i in titles for i in range(t, found))]
+    if heading_rows == 1 or len(candidates) == 1:
+        return found
+    if expected:
+        hits = {t: len({normalise_label(c) for c in join_headings(rows[t:t + heading_rows]) if c} & expected)
+                for t in candidates}
+        if max(hits.values()) > 0:
+            return max(candidates, key=lambda t: (hits[t], t))
+    below = rows[found + 1:found + heading_rows]
+    return found if all(looks_like_heading_row(r, expected) for r in below) else candidates[0]
+
+
+def _find_tables(rows: list[list[Any]], header: int, settings: _Settings, expected: set[str],
+                 heading_rows: int = 1) -> list[_Block]:
     """Every table on the sheet, top to bottom; the first starts at ``header``."""
-    block = _Block([i for i in range(header) if _filled(rows[i])], header)
+    block = _Block([i for i in range(header) if _filled(rows[i])], header, heading_rows=heading_rows)
     blocks = []
     while block is not None:
-        block.end = _table_end(rows, block.header, settings, expected)
+        block.end = _table_end(rows, block.body - 1, settings, expected)
         blocks.append(block)
-        block = _next_header(rows, block.end + 1, settings, expected, stop_at_data=False)
+        block = _next_header(rows, block.end + 1, settings, expected, stop_at_data=False, heading_rows=heading_rows)
     return blocks
 
 
@@ -260,17 +297,19 @@ def _choose(blocks: list[_Block], rows: list[list[Any]], settings: _Settings, wh
 
 def _frame(rows: list[list[Any]], block: _Block, settings: _Settings, where: dict) -> tuple[pd.DataFrame, dict]:
     """The data rows of one table as a frame (headings cleaned, ``_row`` added) and its meta."""
-    raw = list(rows[block.header])
+    heading_rows = rows[block.header:block.body]
+    raw = join_headings(heading_rows)
+    cleaned = join_headings([[clean_heading(c) for c in r] for r in heading_rows])
     while raw and is_blank(raw[-1]):  # stray blank cells right of the table are not columns
         raw.pop()
-    headings = unique_headings([clean_heading(c) for c in raw])
+    headings = unique_headings(cleaned[:len(raw)])
     width = len(headings)
     if settings.section_column in headings:
         raise InputError([Problem("config", f"options.section_column {settings.section_column!r} is already a "
                                   "heading in the table", **where, row=block.header + 1,
                                   hint="choose another name for the added column")])
     records, numbers, sections, dropped, section = [], [], [], 0, None
-    for i in range(block.header + 1, block.end + 1):
+    for i in range(block.body, block.end + 1):
         cells = list(rows[i][:width]) + [None] * (width - len(rows[i]))
         filled = _filled(cells)
         if not filled:

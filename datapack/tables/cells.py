@@ -135,12 +135,56 @@ def date_in_text(text: Any, dayfirst: bool = True) -> dt.date | None:
     return None
 
 
+#: ``dates:`` keyword: numbers are Excel serial day numbers (42615 is 2 September 2016).
+EXCEL = "excel"
+#: ``dates:`` keyword: ``2011-12`` is the financial year 2011/12, not December 2011.
+FINANCIAL_YEAR = "financial_year"
+#: Words allowed among the strptime formats under ``dates:``.
+DATE_KEYWORDS = (EXCEL, FINANCIAL_YEAR)
+#: Numbers read as Excel serial day numbers: 18 May 1927 to 1 March 2201. No year (at most four
+#: digits), YYYYMM (six, from 190001) or YYYYMMDD (eight) falls in this range, so none is misread.
+SERIAL_RANGE = (10_000, 110_000)
+_EXCEL_EPOCH = pd.Timestamp(1899, 12, 30)  # serial 1 is 1 January 1900 (Excel counts a 29 February 1900)
+
+
+def strptime_formats(formats: str | list[str] | None) -> list[str]:
+    """The strptime formats among ``dates:`` settings, without the keywords."""
+    formats = [formats] if isinstance(formats, str) else list(formats or [])
+    return [f for f in formats if f.strip().lower() not in DATE_KEYWORDS]
+
+
+def serial_number(cell: Any) -> float | None:
+    """The number in ``cell`` when it is in :data:`SERIAL_RANGE` (a number or digits as text), else None."""
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, (int, float)):
+        value = float(cell)
+    elif isinstance(cell, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", cell):
+        value = float(cell)
+    else:
+        return None
+    return value if SERIAL_RANGE[0] <= value < SERIAL_RANGE[1] else None
+
+
+def from_serial(value: float) -> pd.Timestamp:
+    """The date (and time, from the fraction) of an Excel serial day number, to the second."""
+    return (_EXCEL_EPOCH + pd.Timedelta(days=value)).round("s")
+
+
+def cell_text(cell: Any) -> str:
+    """A cell as text, whole numbers without ``.0`` (spreadsheets give 2019 as 2019.0)."""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
 def parse_date(cell: Any, formats: list[str] | None = None, dayfirst: bool = True) -> pd.Timestamp | None:
     """Parse one date or date-time cell; None when it cannot be read.
 
-    Spreadsheet dates arrive as ``datetime``; text is tried against the
-    configured ``formats`` first, then ISO, then day-first guessing (UK
-    exports write 03/04/2024 for 3 April).
+    Spreadsheet dates arrive as ``datetime``; a number in :data:`SERIAL_RANGE`
+    is an Excel serial day number; text is tried against the configured
+    ``formats`` first, then ISO, then day-first guessing (UK exports write
+    03/04/2024 for 3 April).
     """
     if is_blank(cell):
         return None
@@ -148,8 +192,12 @@ def parse_date(cell: Any, formats: list[str] | None = None, dayfirst: bool = Tru
         return cell
     if isinstance(cell, (dt.datetime, dt.date)):
         return pd.Timestamp(cell)
-    text = str(cell).strip()
-    for fmt in formats or []:
+    if isinstance(cell, pd.Period):
+        return cell.start_time
+    if (serial := serial_number(cell)) is not None:
+        return from_serial(serial)
+    text = cell_text(cell)
+    for fmt in strptime_formats(formats):
         try:
             return pd.Timestamp(dt.datetime.strptime(text, fmt))
         except ValueError:
@@ -163,6 +211,74 @@ def parse_date(cell: Any, formats: list[str] | None = None, dayfirst: bool = Tru
     except (ValueError, OverflowError):
         return None
     return None
+
+
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
+
+
+def month_number(cell: Any) -> int | None:
+    """1-12 from a month name (``Jan``, ``January``, ``Sept``, ``JAN.``) or number (``1``, ``01``, 1.0)."""
+    if is_blank(cell) or isinstance(cell, bool):
+        return None
+    text = cell_text(cell).lower().rstrip(".")
+    if text.isdigit():
+        return int(text) if 1 <= int(text) <= 12 else None
+    if len(text) < 3:
+        return None
+    for number, name in enumerate(_MONTH_NAMES, start=1):
+        if name.startswith(text) or (number == 9 and text == "sept"):
+            return number
+    return None
+
+
+def whole_number(cell: Any) -> int | None:
+    """A whole number from a number or digits as text (``2019``, 2019.0, ``07``); None otherwise."""
+    if is_blank(cell) or isinstance(cell, bool):
+        return None
+    if isinstance(cell, float):
+        return int(cell) if cell.is_integer() else None
+    if isinstance(cell, int):
+        return cell
+    text = str(cell).strip()
+    text = text[:-2] if text.endswith(".0") else text
+    return int(text) if text.isdigit() else None
+
+
+_TIME = re.compile(r"(\d{1,2})(?:[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?)?\s*([ap])?\.?(m\.?)?", re.IGNORECASE)
+
+
+def parse_time(cell: Any) -> dt.time | None:
+    """A time of day: ``14:05``, ``14:05:30``, ``2:05 pm``, ``2pm``, ``1405``, a time or date-time cell, or a
+    fraction of a day (0.5 is noon, as spreadsheets store times). None when it is not one."""
+    if isinstance(cell, dt.datetime):
+        return cell.time()
+    if isinstance(cell, dt.time):
+        return cell
+    if isinstance(cell, dt.timedelta):
+        return (dt.datetime.min + cell).time() if dt.timedelta(0) <= cell < dt.timedelta(days=1) else None
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        if not 0 <= cell < 1:
+            return None
+        seconds = round(cell * 86400)
+        return dt.time(*divmod(divmod(seconds, 60)[0], 60), seconds % 60) if seconds < 86400 else None
+    if is_blank(cell):
+        return None
+    text = str(cell).strip()
+    if re.fullmatch(r"\d{3,4}", text):  # 1405, 905: hours and minutes without a separator
+        text = f"{text[:-2]}:{text[-2:]}"
+    match = _TIME.fullmatch(text)
+    if not match or (match[2] is None and match[4] is None):  # a bare number is not a time
+        return None
+    hour, minute, second = int(match[1]), int(match[2] or 0), int(match[3] or 0)
+    if match[4]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match[4].lower() == "p" else 0)
+    try:
+        return dt.time(hour, minute, second)
+    except ValueError:
+        return None
 
 
 def normalise_label(text: Any) -> str:

@@ -19,8 +19,10 @@ import pandas as pd
 from datapack.adapters.base import ROW, RawTable
 from datapack.config import SourceConfig
 from datapack.problems import Problem
-from datapack.tables import schemas
-from datapack.tables.cells import is_blank, normalise_label, parse_date, parse_number
+from datapack.tables import compose, schemas
+from datapack.tables import periods as periods_column
+from datapack.tables.cells import (EXCEL, from_serial, is_blank, normalise_label, parse_date, parse_number,
+                                   serial_number, whole_number)
 from datapack.tables.survey_long import survey_to_long
 
 _TRUE = {"y", "yes", "true", "1", "t", "x"}
@@ -74,6 +76,30 @@ def _unpivot(frame: pd.DataFrame, source: SourceConfig, out: _Collector) -> pd.D
     return frame.melt(id_vars=keep, value_vars=wide, var_name=spec.names_to, value_name=spec.values_to)
 
 
+def _take(option: str, frame: pd.DataFrame, lookup: dict[str, str], raw: RawTable,
+          path_match: re.Match | None) -> Any:
+    """The cells one heading option names (a column, '@key' or 'path:NAME'), or None when it is not there."""
+    if option.startswith("@"):
+        return raw.meta.get(option[1:])
+    if option.startswith("path:"):
+        return path_match.groupdict().get(option[5:]) if path_match else None
+    if option in frame.columns or normalise_label(option) in lookup:
+        return frame[option if option in frame.columns else lookup[normalise_label(option)]]
+    return None
+
+
+def _missing(canonical: str, options: list[str], frame: pd.DataFrame, raw: RawTable, out: _Collector,
+             what: str = "is mapped to") -> None:
+    available = [c for c in frame.columns if c != ROW]
+    close = difflib.get_close_matches(options[0], available, n=3, cutoff=0.5)
+    hint = (f"did you mean {', '.join(map(repr, close))}? " if close else "") + \
+        f"headings found: {', '.join(map(str, available[:25]))}"
+    if options[0].startswith("@"):
+        hint = f"values found around the table: {', '.join(raw.meta) or 'none'}"
+    out.add("column-missing", f"{canonical!r} {what} {' or '.join(map(repr, options))}, "
+            "which is not in this file", column=options[0], hint=hint)
+
+
 def _select(frame: pd.DataFrame, raw: RawTable, source: SourceConfig, out: _Collector) -> pd.DataFrame:
     """Canonical columns taken from headings, table meta, the file name and constants."""
     lookup = _heading_lookup(frame)
@@ -83,30 +109,31 @@ def _select(frame: pd.DataFrame, raw: RawTable, source: SourceConfig, out: _Coll
         out.add("path-pattern", f"file name does not match path_pattern {source.path_pattern!r}",
                 hint="rename the file or correct path_pattern")
     unpivoted = {source.unpivot.names_to, source.unpivot.values_to} if source.unpivot else set()
-    for canonical, wanted in source.columns.items():
-        options = [wanted] if isinstance(wanted, str) else list(wanted)
+
+    def first(canonical: str, options: list[str], what: str = "is mapped to") -> tuple[Any, str | None]:
         for option in options:
-            if option.startswith("@"):
-                key = option[1:]
-                if key in raw.meta and raw.meta[key] is not None:
-                    result[canonical] = raw.meta[key]
-                    break
-            elif option.startswith("path:"):
-                if path_match and path_match.groupdict().get(option[5:]) is not None:
-                    result[canonical] = path_match.group(option[5:])
-                    break
-            elif option in frame.columns or normalise_label(option) in lookup:
-                result[canonical] = frame[option if option in frame.columns else lookup[normalise_label(option)]]
-                break
-        else:
-            available = [c for c in frame.columns if c != ROW]
-            close = difflib.get_close_matches(options[0], available, n=3, cutoff=0.5)
-            hint = (f"did you mean {', '.join(map(repr, close))}? " if close else "") + \
-                f"headings found: {', '.join(map(str, available[:25]))}"
-            if options[0].startswith("@"):
-                hint = f"values found around the table: {', '.join(raw.meta) or 'none'}"
-            out.add("column-missing", f"{canonical!r} is mapped to {' or '.join(map(repr, options))}, "
-                    "which is not in this file", column=options[0], hint=hint)
+            if (cells := _take(option, frame, lookup, raw, path_match)) is not None:
+                return cells, option
+        _missing(canonical, options, frame, raw, out, what)
+        return None, None
+
+    for canonical, wanted in source.columns.items():
+        cells, _ = first(canonical, [wanted] if isinstance(wanted, str) else list(wanted))
+        if cells is not None:
+            result[canonical] = cells
+    for canonical, spec in source.date_parts.items():
+        found = {part: first(canonical, options, f"takes its {part} from") for part, options in spec.headings().items()}
+        if all(cells is not None for cells, _ in found.values()):
+            parts = {p: cells if isinstance(cells, pd.Series) else pd.Series(cells, index=frame.index, dtype=object)
+                     for p, (cells, _) in found.items()}
+            kind = next(c.kind for c in schemas.columns(source.table) if c.name == canonical)
+            result[canonical] = compose.combine_date(parts, {p: h for p, (_, h) in found.items()}, kind,
+                                                     source.dates.get(canonical), source.dayfirst, frame[ROW], out.add)
+    for canonical, headings in source.sums.items():
+        found = [first(canonical, [h] if isinstance(h, str) else list(h), "adds up") for h in headings]
+        if all(cells is not None for cells, _ in found):
+            parts = [c if isinstance(c, pd.Series) else pd.Series(c, index=frame.index, dtype=object) for c, _ in found]
+            result[canonical] = compose.sum_columns(parts, [h for _, h in found], frame[ROW], out.add)
     for canonical in unpivoted:
         result[canonical] = frame[canonical]
     for canonical, value in source.constants.items():
@@ -121,7 +148,9 @@ def _skip_rows(frame: pd.DataFrame, source: SourceConfig) -> pd.DataFrame:
     for heading, pattern in source.skip_rows.items():
         column = lookup.get(normalise_label(heading))
         if column is not None:
-            keep &= ~frame[column].astype("string").str.contains(pattern, case=False, regex=True, na=False)
+            # A blank cell is matched as empty text, so '^$' leaves out rows whose cell is blank.
+            text = frame[column].astype("string").fillna("")
+            keep &= ~text.str.contains(pattern, case=False, regex=True, na=False)
     return frame[keep]
 
 
@@ -145,8 +174,11 @@ def _map_values(series: pd.Series, mapping: dict[str, Any], allowed: tuple[str, 
 def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collector) -> pd.DataFrame:
     """Each canonical column parsed to its kind; unreadable cells reported with their row."""
     result = frame.copy()
+    for name in set(periods_column.PERIOD_COLUMNS) & set(result.columns):
+        _warn_serials(result[name], source.dates.get(name), _heading_of(source, name), out)
+    done = periods_column.coerce_periods(result, table, source, out.add, _heading_of)
     for col in schemas.columns(table):
-        if col.name not in result.columns:
+        if col.name not in result.columns or col.name in done:
             continue
         series = result[col.name]
         if col.name in source.values or col.allowed:
@@ -156,6 +188,10 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
         if col.kind in ("str", "status"):
             parsed = map_unique(series, lambda c: None if is_blank(c) else _text(c))
         elif col.kind in ("float", "int"):
+            if col.words:  # scores written as words: 'reasonably good' is 3
+                words = {normalise_label(w): v for w, v in col.words}
+                series = map_unique(series, lambda c: words.get(normalise_label(c), c) if isinstance(c, str) else c)
+
             def num(c: Any, _bad=bad) -> Any:
                 n = parse_number(c)
                 if n is None:
@@ -171,8 +207,8 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
                 parsed = parsed.round().astype("Int64")
         elif col.kind in ("date", "datetime", "month"):
             formats = source.dates.get(col.name)
-            formats = [formats] if isinstance(formats, str) else formats
             parsed = map_unique(series, lambda c: _date_or_bad(c, formats, source.dayfirst, bad))
+            _warn_serials(series, formats, heading, out)
             parsed = pd.to_datetime(parsed.where(parsed.notna(), None))
             parsed = parsed.astype("datetime64[ns]")
             if col.kind == "month":
@@ -222,9 +258,32 @@ def _date_or_bad(cell: Any, formats: list[str] | None, dayfirst: bool, bad: list
     return stamp
 
 
-def _heading_of(source: SourceConfig, canonical: str) -> str:
+def _warn_serials(series: pd.Series, formats: Any, heading: str, out: _Collector) -> None:
+    """One warning per column whose numbers were read as Excel serial day numbers without being told to."""
+    if EXCEL in [f.strip().lower() for f in ([formats] if isinstance(formats, str) else formats or [])]:
+        return
+    serials = [c for c in pd.unique(series.dropna()) if serial_number(c) is not None]
+    if serials:
+        example = serials[0]
+        out.add("excel-serial", f"{len(serials)} numbers were read as Excel serial dates "
+                f"({example!r} is {from_serial(serial_number(example)):%d %B %Y})", column=heading,
+                severity="warning", hint=f"if that is right, add '{EXCEL}' under 'dates:' for this column "
+                "to say so; if not, correct the column mapping")
+
+
+def _headings_of(source: SourceConfig, canonical: str) -> list[str]:
+    """Every heading a canonical column is read from (several for date_parts and sums)."""
+    if canonical in source.date_parts:
+        return [h[0] for h in source.date_parts[canonical].headings().values()]
+    if canonical in source.sums:
+        return [h if isinstance(h, str) else h[0] for h in source.sums[canonical]]
     wanted = source.columns.get(canonical, canonical)
-    return wanted if isinstance(wanted, str) else wanted[0]
+    return [wanted if isinstance(wanted, str) else wanted[0]]
+
+
+def _heading_of(source: SourceConfig, canonical: str) -> str:
+    """The heading named in messages about a canonical column: the first it is read from."""
+    return _headings_of(source, canonical)[0]
 
 
 def _report_bad(series: pd.Series, bad: list, col: schemas.Col, heading: str, rows: pd.Series,
@@ -236,6 +295,9 @@ def _report_bad(series: pd.Series, bad: list, col: schemas.Col, heading: str, ro
     for row, value in zip(rows[mask].head(limit), series[mask].head(limit)):
         hint = "correct the cell, or add its format under 'dates:'" if "date" in col.kind or col.kind == "month" \
             else "correct the cell; symbols such as [c], [x], .. are understood"
+        if "date" in col.kind and (year := whole_number(value)) is not None and 1000 <= year <= 9999:
+            hint = ("a number like this is a year, never read as a date: put the date together from its year and "
+                    "month columns with 'date_parts'")
         out.add("not-" + col.kind, f"{value!r} is not {what}", row, heading, hint=hint)
     _summarise_more(int(mask.sum()), limit, col, heading, out)
 
@@ -300,10 +362,11 @@ def _check_required(frame: pd.DataFrame, table: str, source: SourceConfig, out: 
             keep[:] = False
             continue
         missing = frame[col.name].isna()
-        heading = _heading_of(source, "facility" if col.name == "facility_id" else col.name)
+        headings = _headings_of(source, "facility" if col.name == "facility_id" else col.name)
+        heading = headings[0]
         already = {(p.row, p.column) for p in out.items}
         for row in frame.loc[missing, ROW].head(20):
-            if (int(row), heading) not in already:
+            if not any((int(row), h) in already for h in headings):
                 out.add("value-missing", f"no {col.name.replace('_', ' ')} given", row, heading,
                         hint="fill the cell, or remove the row if it is not a record")
         keep &= ~missing

@@ -63,7 +63,13 @@ class Col:
     required: bool = False
     allowed: tuple[str, ...] | None = None
     unique: bool = False
+    words: tuple[tuple[str, float], ...] = ()  # numbers written as words, read as the number
 
+
+#: Healthy prison test scores as HM Inspectorate of Prisons writes them.
+HEALTHY_PRISON_SCORES = (("good", 4.0), ("reasonably good", 3.0), ("not sufficiently good", 2.0), ("poor", 1.0))
+_SCORE_DOC = ("Healthy prison test score for {test}: 4 good, 3 reasonably good, 2 not sufficiently good, "
+              "1 poor (the words are read as the numbers).")
 
 _PERSON = tuple(Col(c, "str", f"Person characteristic: {c.replace('_', ' ')}.") for c in CHARACTERISTICS)
 
@@ -111,7 +117,7 @@ TABLES: dict[str, list[Col]] = {
     "incident_counts": [
         Col("facility_id", "str", "Facility.", True),
         Col("period_start", "date", "First day of the period.", True),
-        Col("period_end", "date", "Last day of the period."),
+        Col("period_end", "date", "Last day of the period (filled from a period label such as 2019/20)."),
         Col("measure", "str", "What is counted (e.g. self_harm, assault_on_staff).", True),
         Col("count", "float", "The count; blank unless status is 'value'."),
         Col("individuals", "float", "People involved, where given."),
@@ -170,14 +176,21 @@ TABLES: dict[str, list[Col]] = {
         Col("end", "date", "Last day."),
         Col("visit_type", "str", "full, follow-up, thematic, unannounced ..."),
         Col("body", "str", "Body that visited."),
-        Col("rating_safety", "float", "Healthy prison test score (4 good ... 1 poor)."),
-        Col("rating_respect", "float", "Healthy prison test score."),
-        Col("rating_purposeful_activity", "float", "Healthy prison test score."),
-        Col("rating_rehabilitation", "float", "Healthy prison test score."),
+        Col("rating_safety", "float", _SCORE_DOC.format(test="safety"), words=HEALTHY_PRISON_SCORES),
+        Col("rating_respect", "float", _SCORE_DOC.format(test="respect"), words=HEALTHY_PRISON_SCORES),
+        Col("rating_purposeful_activity", "float", _SCORE_DOC.format(test="purposeful activity"),
+            words=HEALTHY_PRISON_SCORES),
+        Col("rating_rehabilitation", "float", _SCORE_DOC.format(test="rehabilitation and release planning"),
+            words=HEALTHY_PRISON_SCORES),
+        Col("overall_rating", "str", "Overall rating or judgement as published, in its own words "
+            "(e.g. 'Requires improvement', 'Good', 'Inadequate')."),
+        Col("framework", "str", "Standard or framework the ratings are given under "
+            "(e.g. CQC, HMIP healthy prison tests, Ofsted SCCIF, IMB annual report)."),
     ],
     "context": [
         Col("facility_id", "str", "Facility.", True),
         Col("period_start", "date", "First day of the period.", True),
+        Col("period_end", "date", "Last day of the period (filled from a period label such as 2019/20)."),
         Col("factor", "str", "What is measured (family_visits, time_unlocked_hours, staffing ...).", True),
         Col("value", "float", "The figure."),
         Col("unit", "str", "Unit of the figure."),
