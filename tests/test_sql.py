@@ -17,6 +17,7 @@ import glob
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -271,6 +272,11 @@ def test_a_pack_built_from_postgresql_equals_the_pack_built_from_the_csv_files(
     manifest = json.loads((tmp_path / "db" / "out" / "manifest.json").read_text())
     read = [i for i in manifest["inputs"] if i["source"] == "incident_log"]
     assert len(read) == 1 and read[0]["format"] == "sql" and len(read[0]["sha256"]) == 64
+    assert read[0]["file"] == label and read[0]["rows"] == len(from_db.estate.table("incidents").query(
+        "_source == 'incident_log'"))
+    for facility in FACILITIES:  # each pack's own manifest names the table its rows came from
+        own = json.loads((tmp_path / "db" / "out" / facility.lower() / "manifest.json").read_text())
+        assert [i["file"] for i in own["inputs"] if i["source"] == "incident_log"] == [label]
     assert postgres.password not in json.dumps(manifest) and postgres.password not in json.dumps(_pack(
         tmp_path / "db" / "out", "NGT"))
 
@@ -374,8 +380,6 @@ def test_validate_lists_the_database_and_table_never_the_credentials(tmp_path, p
 
 
 def test_the_readme_database_example_reads_postgresql_as_written(tmp_path, postgres, credentials):
-    import re
-
     block = next(b for b in re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
                  if "format: sql" in b)
     [source] = yaml.safe_load(block)
