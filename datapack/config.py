@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -90,7 +91,8 @@ class SourceConfig(_Strict):
 
     name: str = Field(description="Short unique name used in messages and provenance.")
     table: TableName = Field(description="Canonical table this source feeds.")
-    path: str = Field(description="File path or glob, relative to the configuration file.")
+    path: str | None = Field(None, description="File path or glob, relative to the configuration file; "
+                             "omitted only for a database server (format sql with options.url).")
     format: str | None = Field(None, description="Adapter name; detected from the extension when omitted.")
     sheet: str | int | None = Field(None, description="Sheet name or 0-based index; first sheet when omitted.")
     header_row: int | None = Field(None, ge=1, description="1-based header row; detected when omitted.")
@@ -176,6 +178,13 @@ def _layout_target(canonical: str, info: ValidationInfo, kinds: tuple[str, ...],
         if other != setting and canonical in (info.data.get(other) or {}):
             raise ValueError(f"{canonical}: is also under '{other}'; give it in one place")
     return cols[canonical]
+
+    @model_validator(mode="after")
+    def _has_path(self) -> "SourceConfig":
+        if self.path is None and not (self.format == "sql" and "url" in self.options):
+            raise ValueError("add 'path' (the file or glob to read); only a database source "
+                             "(format: sql with options.url) has none")
+        return self
 
 
 class Disclosure(_Strict):
@@ -381,7 +390,9 @@ class Config(_Strict):
         return p if p.is_absolute() else self.base_dir / p
 
     def files_for(self, source: SourceConfig) -> list[Path]:
-        """Files matching a source's path or glob, sorted."""
+        """Files matching a source's path or glob, sorted; none for a database server (no path)."""
+        if source.path is None:
+            return []
         pattern = str(self.resolve(source.path))
         if glob.has_magic(pattern):
             return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
@@ -464,7 +475,7 @@ def check_sources(config: Config, file: str) -> list[Problem]:
     for s in config.sources:
         where = f"sources.{s.name}"
         files = config.files_for(s)
-        if not files:
+        if not files and s.path is not None:
             problems.append(Problem(
                 "source-missing", f"no file matches {s.path!r}", file=file, column=where,
                 severity="error" if s.required else "warning",
@@ -478,4 +489,7 @@ def check_sources(config: Config, file: str) -> list[Problem]:
                     problems.append(Problem("format-undetected", f"cannot tell the format of {f.name}", file=file,
                                             column=where, hint=f"set 'format' to one of: {', '.join(known)}"))
                     break
+        check = getattr(known.get(s.format or (adapters.detect(files[0]) if files else "")), "check", None)
+        if check is not None:  # the adapter's own options, e.g. a database source's URL and credentials
+            problems += [replace(p, file=file, column=where) for p in check(s)]
     return problems

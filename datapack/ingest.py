@@ -77,15 +77,28 @@ def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfi
     return source.model_copy(update={"values": values, "columns": columns})
 
 
-def read_file(path: Path, source: SourceConfig, cache: RawCache) -> tuple[list, str, str, bool]:
-    """Adapter output for one file (from the cache when unchanged), its format and hash."""
+def read_file(path: Path | None, source: SourceConfig, cache: RawCache) -> tuple[list, str, str, bool]:
+    """Adapter output for one file (from the cache when unchanged), its format and hash.
+
+    A database (``path`` None for a server) has no bytes to hash beforehand: it
+    is read, and its result's hash with the query makes the key.
+    """
     fmt = source.format or adapters.detect(path)
+    adapter = adapters.get(fmt)
+    if getattr(adapter, "hashes_result", False):
+        raws = adapter.read(path, source)
+        sha = raws[0].meta["sha256"]
+        key = cache.key(sha, fmt, _settings(source))
+        cached = cache.get(key)
+        if cached is None:
+            cache.put(key, raws)
+        return (raws if cached is None else cached), fmt, sha, cached is not None
     sha = file_sha256(path)
     key = cache.key(sha, fmt, _settings(source))
     cached = cache.get(key)
     if cached is not None:
         return cached, fmt, sha, True
-    raws = adapters.get(fmt).read(path, source)
+    raws = adapter.read(path, source)
     cache.put(key, raws)
     return raws, fmt, sha, False
 
@@ -126,14 +139,14 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
         if index is None and source.table != "facilities":
             index = _build_index(frames, config, report)
         effective = _with_status_vocabulary(source, config)
-        paths = config.files_for(source)
+        paths = config.files_for(source) if source.path is not None else [None]  # None: a database server
         if not paths:
             report.add(Problem("source-missing", f"no file matches {source.path!r}", source=source.name,
                                severity="error" if source.required else "warning",
                                hint="put the export there or correct 'path' in the configuration"))
         for path in paths:
             if progress:
-                progress(f"{source.name}: {path.name}")
+                progress(f"{source.name}: {path.name if path else 'database'}")
             try:
                 raws, fmt, sha, was_cached = read_file(path, effective, cache)
             except InputError as exc:
@@ -151,7 +164,9 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                 if source.table == "survey_responses" and raw.questions:
                     survey = source.constants.get("survey", source.name)
                     derived_questions += codebook_rows(raw, str(survey), set(_survey_keys(source)))
-            files.append(SourceFile(source.name, source.table, str(path), sha, fmt, rows, was_cached))
+            # a database is named by what was read (database and table or query), never its credentials
+            where = raws[0].file if getattr(adapters.get(fmt), "hashes_result", False) else str(path)
+            files.append(SourceFile(source.name, source.table, where, sha, fmt, rows, was_cached))
     if index is None:
         index = _build_index(frames, config, report)
     tables = {name: _validate(name, pd.concat(parts, ignore_index=True), report)

@@ -2,7 +2,11 @@
 
 Add a kind by writing a class with ``name``, ``description``, ``extensions``,
 ``options`` and ``read(path, source)`` and decorating it with
-:func:`register`; then import its module in :data:`_BUILTIN`.
+:func:`register`; then import its module in :data:`_BUILTIN`. Two optional
+attributes: ``check(source)`` returns configuration problems found before
+anything is read, and ``hashes_result = True`` says the source has no file
+to fingerprint (a database), so the result's hash in ``meta['sha256']`` is
+used instead (see :mod:`datapack.adapters.sql`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ _BUILTIN = (
     "datapack.adapters.qualtrics",
     "datapack.adapters.msforms",
     "datapack.adapters.datapackage",
+    "datapack.adapters.sql",
 )
 
 
