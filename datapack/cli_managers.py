@@ -22,6 +22,7 @@ REASONS_SHOWN = 3
 def _analyse(config_path: str, output: Path | None, quiet: bool) -> tuple[Any, Any, dt.datetime, list[Path]]:
     """Read and analyse the estate as ``datapack build`` does; user errors become ClickExceptions."""
     from datapack.analysis.estate import analyse
+    from datapack.build_time import build_time
     from datapack.cli import _load, _print_problems
     from datapack.disclosure import Control
     from datapack.ingest import load_estate
@@ -32,11 +33,11 @@ def _analyse(config_path: str, output: Path | None, quiet: bool) -> tuple[Any, A
 
     config = _load(config_path)
     reporter = Reporter(quiet)
-    built_at = dt.datetime.now().replace(microsecond=0)
     total = sum(len(config.files_for(s)) for s in config.sources)
     try:
         with reporter.task("Reading sources", total) as step:
             estate = load_estate(config, progress=step)
+        built_at = build_time(estate)  # as ``datapack build`` dates it: same inputs, same bytes
         with reporter.task("Analysing the estate", 1) as step:
             analysis = analyse(estate, Control(config.disclosure), as_of=built_at)
             step("done")
