@@ -11,8 +11,10 @@ must come from the inputs, not the clock:
 2. otherwise the newest date held in the rows: the date that places each
    table's rows in time (``datapack.tables.coverage.DATE_COLUMN``: an
    incident's ``occurred``, a population ``month``, a visit's ``start``...)
-   and any ``period_end``. Dates later than now are passed over, so a planned
-   visit or a mistyped year cannot date a build in the future;
+   and the other dates of things that have happened (:data:`ALSO_DATED`:
+   a period's end, when a recommendation's status was assessed), never a
+   due date. Dates later than now are passed over, so a planned visit or a
+   mistyped year cannot date a build in the future;
 3. only when no row has such a date, the newest modification time of the
    input files, and failing that, now.
 
@@ -36,6 +38,9 @@ from datapack.tables.coverage import DATE_COLUMN
 
 #: The environment variable that fixes the build time (https://reproducible-builds.org/specs/source-date-epoch/).
 ENV = "SOURCE_DATE_EPOCH"
+#: Besides each table's own date (``DATE_COLUMN``), the dates of things that have happened.
+ALSO_DATED = {"incident_counts": ("period_end",), "context": ("period_end",), "recommendations": ("status_date",),
+              "visits": ("end",), "population": ("count_date",)}
 
 
 def source_date_epoch() -> dt.datetime | None:
@@ -47,18 +52,20 @@ def source_date_epoch() -> dt.datetime | None:
         return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).replace(tzinfo=None)
     except (ValueError, OverflowError, OSError):
         raise InputError([Problem("source-date-epoch", f"{ENV}={value!r} is not a whole number of seconds "
-                                  "since 1 January 1970", hint=f"set it to e.g. $(git log -1 --format=%ct), "
-                                  f"or unset it to date the build by its inputs")]) from None
+                                  "since 1 January 1970", hint="set it to e.g. $(git log -1 --format=%ct), "
+                                  "or unset it to date the build by its inputs")]) from None
 
 
 def newest_date(tables: dict[str, pd.DataFrame], now: dt.datetime) -> dt.datetime | None:
     """The newest date, not after ``now``, that places a row in time (see the module docstring)."""
     newest = None
     for table, frame in tables.items():
-        for column in (DATE_COLUMN.get(table), "period_end"):
-            if column is None or column not in frame.columns:
+        for column in (DATE_COLUMN.get(table), *ALSO_DATED.get(table, ())):
+            if column not in frame.columns:
                 continue
             dates = pd.to_datetime(frame[column], errors="coerce")
+            if getattr(dates.dt, "tz", None) is not None:  # wall time, as the tables keep it
+                dates = dates.dt.tz_localize(None)
             dates = dates[dates.notna() & (dates <= pd.Timestamp(now))]
             if not dates.empty and (newest is None or dates.max() > newest):
                 newest = dates.max()

@@ -193,11 +193,14 @@ def test_the_newest_date_is_taken_from_the_dates_that_place_rows_in_time():
         "incidents": pd.DataFrame({"occurred": pd.to_datetime(["2026-03-01 10:00", "2026-06-30 23:15"])}),
         "population": pd.DataFrame({"month": pd.to_datetime(["2026-05-01"])}),
         # A due date is a plan, not data: it does not date the build.
-        "recommendations": pd.DataFrame({"made": pd.to_datetime(["2026-01-10"]), "due": pd.to_datetime(["2026-11-30"])}),
+        "recommendations": pd.DataFrame({"made": pd.to_datetime(["2026-01-10"]), "due": pd.to_datetime(["2026-11-30"]),
+                                         "status_date": pd.to_datetime(["2026-06-02"])}),
         "incident_counts": pd.DataFrame({"period_start": pd.to_datetime(["2026-04-01"]),
                                          "period_end": pd.to_datetime(["2026-06-30"])}),
     }
     assert newest_date(tables, NOW) == dt.datetime(2026, 6, 30, 23, 15)
+    tables["recommendations"]["status_date"] = pd.to_datetime(["2026-07-01"])  # assessed after the last incident
+    assert newest_date(tables, NOW) == dt.datetime(2026, 7, 1)
 
 
 def test_a_date_after_now_does_not_date_the_build():
