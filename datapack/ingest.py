@@ -2,11 +2,15 @@
 
 The register is loaded first so that facility names in other sources can
 resolve. A file that cannot be read is reported and skipped; rows that
-cannot be used are reported and left out; everything else goes on.
+cannot be used are reported and left out; everything else goes on. A file
+whose content was already read for the same table is not read again, and
+the sanity checks (:mod:`datapack.tables.checks`) run over the whole
+estate before it is handed on.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,6 +23,8 @@ from datapack.cache import RawCache, file_sha256
 from datapack.config import Config, SourceConfig
 from datapack.problems import InputError, Problem, Report
 from datapack.tables import schemas
+from datapack.tables.checks import run_checks
+from datapack.tables.checks.totals import fold_footnoted
 from datapack.tables.facilities import FacilityIndex
 from datapack.tables.mapping import to_canonical
 from datapack.tables.survey_long import codebook_rows
@@ -74,10 +80,10 @@ def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfi
     return source.model_copy(update={"values": values, "columns": columns})
 
 
-def read_file(path: Path, source: SourceConfig, cache: RawCache) -> tuple[list, str, str, bool]:
+def read_file(path: Path, source: SourceConfig, cache: RawCache, sha: str | None = None) -> tuple[list, str, str, bool]:
     """Adapter output for one file (from the cache when unchanged), its format and hash."""
     fmt = source.format or adapters.detect(path)
-    sha = file_sha256(path)
+    sha = sha or file_sha256(path)
     key = cache.key(sha, fmt, _settings(source))
     cached = cache.get(key)
     if cached is not None:
@@ -108,10 +114,16 @@ def _validate(table: str, frame: pd.DataFrame, report: Report) -> pd.DataFrame:
         return frame.drop(index=list(bad_index))
 
 
-def load_estate(config: Config, progress: Progress | None = None, only_tables: set[str] | None = None) -> Estate:
-    """Read, map and check every source; never raises for bad input, reports it instead."""
+def load_estate(config: Config, progress: Progress | None = None, only_tables: set[str] | None = None,
+                as_of: object = None) -> Estate:
+    """Read, map and check every source; never raises for bad input, reports it instead.
+
+    ``as_of`` is the build date (default now): events dated after it are
+    reported and left out.
+    """
     cache = RawCache(config.resolve(config.cache) if config.cache else None)
     report = Report()
+    read: dict[tuple[str, str, str], tuple[Path, str]] = {}  # (table, content hash, settings) -> first file
     frames: dict[str, list[pd.DataFrame]] = {}
     files: list[SourceFile] = []
     derived_questions: list[dict] = []
@@ -131,8 +143,12 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
         for path in paths:
             if progress:
                 progress(f"{source.name}: {path.name}")
+            sha = file_sha256(path)
+            if (first := _read_before(read, path, sha, effective)) is not None:
+                report.add(_read_twice(path, source, *first))
+                continue
             try:
-                raws, fmt, sha, was_cached = read_file(path, effective, cache)
+                raws, fmt, sha, was_cached = read_file(path, effective, cache, sha)
             except InputError as exc:
                 report.extend(_with_source(p, source.name) for p in exc.problems)
                 continue
@@ -141,7 +157,8 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                 if source.table == "survey_responses" and raw is not raws[0]:
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
-                frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added)
+                frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added,
+                                               config.checks)
                 report.extend(problems)
                 frames.setdefault(source.table, []).append(frame)
                 rows += len(frame)
@@ -156,8 +173,28 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
     if added:
         tables["facilities"] = pd.concat([tables.get("facilities", schemas.empty("facilities")), pd.DataFrame(
             [{"facility_id": i, "name": n, "facility_type": "other"} for n, i in added.items()])], ignore_index=True)
+    tables, problems = run_checks(tables, config, as_of)
+    report.extend(problems)
+    report.problems = fold_footnoted(report.problems)
     tables["survey_questions"] = _merge_codebook(tables.get("survey_questions"), derived_questions)
     return Estate(config, tables, files, report)
+
+
+def _read_before(read: dict, path: Path, sha: str, source: SourceConfig) -> tuple[Path, str] | None:
+    """The file already read with this content for this table and these settings, if any (else remembered)."""
+    key = (source.table, sha, json.dumps(_settings(source), sort_keys=True, default=str))
+    if key in read:
+        return read[key]
+    read[key] = (path, source.name)
+    return None
+
+
+def _read_twice(path: Path, source: SourceConfig, first: Path, first_source: str) -> Problem:
+    """A copy of a file already read: reported, and not read again (it would double every count)."""
+    also = "" if first_source == source.name else f" for source {first_source!r}"
+    return Problem("file-read-twice", f"same content as {first.name}, already read{also}; not read again, so "
+                   "its rows are counted once", file=path.name, source=source.name,
+                   hint="remove the copy from the sources folder, or narrow 'path' so it matches one of them")
 
 
 def _survey_keys(source: SourceConfig) -> list[str]:
@@ -178,7 +215,19 @@ def _build_index(frames: dict[str, list[pd.DataFrame]], config: Config, report: 
                            source=row["_source"], hint="give each facility one row and a unique id"))
     if dupes.shape[0]:
         frames["facilities"] = [register.drop_duplicates("facility_id")]
-    return FacilityIndex.from_register(register.drop_duplicates("facility_id"), config.facilities.strip_prefixes)
+    index = FacilityIndex.from_register(register.drop_duplicates("facility_id"), config.facilities.strip_prefixes)
+    rows = register.drop_duplicates("facility_id").set_index("facility_id")
+    for spelling, ids in index.shared_spellings().items():
+        ids = sorted(ids, key=lambda i: (pd.isna(rows.at[i, "_row"]), rows.at[i, "_row"]))
+        last = rows.loc[ids[-1]]
+        named = ", ".join(f"{rows.at[i, 'name']} ({i})" for i in ids)
+        report.add(Problem(
+            "facility-name-shared", f"{len(ids)} register entries can be written {spelling!r}: {named}; "
+            "a file that writes it matches none of them",
+            file=last["_file"], sheet=last["_sheet"], row=None if pd.isna(last["_row"]) else int(last["_row"]),
+            column="aliases", source=last["_source"],
+            hint="give each facility names and aliases that only it has"))
+    return index
 
 
 def _merge_codebook(configured: pd.DataFrame | None, derived: list[dict]) -> pd.DataFrame:
