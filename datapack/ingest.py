@@ -191,10 +191,10 @@ def _read_before(read: dict, path: Path, sha: str, source: SourceConfig) -> tupl
 
 def _read_twice(path: Path, source: SourceConfig, first: Path, first_source: str) -> Problem:
     """A copy of a file already read: reported, and not read again (it would double every count)."""
-    also = "" if first_source == source.name else f" for source {first_source!r}"
-    return Problem("file-read-twice", f"same content as {first.name}, already read{also}; not read again, so "
-                   "its rows are counted once", file=path.name, source=source.name,
-                   hint="remove the copy from the sources folder, or narrow 'path' so it matches one of them")
+    also = "" if first_source == source.name else f" (source {first_source!r})"
+    return Problem("file-read-twice", f"this file has the same content as {first.name}{also}, which was read; "
+                   "it is not read again, so its rows are counted once", file=path.name, source=source.name,
+                   hint="keep one of the two files in the sources folder, or narrow 'path' so it matches one")
 
 
 def _survey_keys(source: SourceConfig) -> list[str]:

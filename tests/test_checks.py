@@ -103,6 +103,18 @@ def test_a_total_that_disagrees_with_its_rows_is_an_error_and_a_footnoted_one_a_
     assert sorted(estate.tables["population"]["facility_id"]) == ["ASH", "BRA"]
 
 
+def test_regional_totals_above_their_rows_are_checked_against_their_region(tmp_path):
+    # the Home Office layout: a national total first, then each region's total above its forces
+    counts = {"name": "counts", "table": "incident_counts", "path": str(FIX / "totals_above_rows.csv"),
+              "columns": {"facility": "Force", "count": "Total"},
+              "constants": {"period_start": "2024-04-01", "measure": "use_of_force"}}
+    estate = estate_of(tmp_path, counts)
+    assert estate.tables["incident_counts"]["count"].sum() == 10 + 15 + 35   # 60, the national total
+    [mismatch] = found(estate, "total-mismatch")
+    assert (mismatch.row, mismatch.column) == (6, "Total")                    # Total South: 40, Carlton 35
+    assert "40" in mismatch.message and "1 row adds up to 35" in mismatch.message
+
+
 def test_totals_keep_leaves_total_rows_in_on_request(tmp_path):
     estate = estate_of(tmp_path, population("subtotal_population.csv"), facilities={"on_unknown": "add"},
                        checks={"totals": "keep"})

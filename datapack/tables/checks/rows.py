@@ -53,6 +53,7 @@ class RowProblems:
         self.problems: list[Problem] = []
         self._seen: Counter = Counter()
         self._kinds: dict[tuple, tuple[str | None, Severity]] = {}
+        self._files: dict[tuple, set] = {}
 
     def add(self, row: Mapping[str, Any], code: str, message: str, column: str | None = None,
             hint: str | None = None, severity: Severity = "error") -> None:
@@ -61,6 +62,7 @@ class RowProblems:
         key = (code, place["source"], column)
         self._seen[key] += 1
         self._kinds[key] = (heading(self.sources.get(place["source"] or ""), column), severity)
+        self._files.setdefault(key, set()).add(place["file"])
         if self._seen[key] <= self.limit:
             self.problems.append(Problem(code, message, column=self._kinds[key][0], hint=hint, severity=severity,
                                          **place))
@@ -77,6 +79,7 @@ class RowProblems:
                 self.add(row, code, message(row) if callable(message) else message, column, hint, severity)
             key = (code, source, column)
             self._seen[key] += max(0, count - min(count, self.limit))
+            self._files[key].update(part["_file"].dropna().astype(str).unique())
 
     def add_problem(self, problem: Problem) -> None:
         """A problem that is not about one row (a summary, a pair of sources)."""
@@ -88,7 +91,9 @@ class RowProblems:
         for (code, source, column), count in self._seen.items():
             if count > self.limit:
                 shown, severity = self._kinds[(code, source, column)]
+                files = sorted(f for f in self._files[(code, source, column)] if f)
                 out.append(Problem("more", f"{count - self.limit} more rows like these ({code})", source=source,
+                                   file=", ".join(files[:3]) + (" ..." if len(files) > 3 else "") or None,
                                    column=shown, severity=severity,
                                    hint="fix the first ones shown; the rest are probably the same"))
         return out

@@ -121,26 +121,19 @@ def check_sums(selected: pd.DataFrame, coerced: pd.DataFrame, mask: pd.Series, s
                 stated = values[pos]
                 if np.isnan(stated):
                     continue
-                spans = _spans(totals, pos, len(group), _is_sub(group, pos))
+                spans = _spans(totals, pos, len(group))
                 if not spans or any(_agrees(values[s], stated, tolerance) for s in spans):
                     continue
                 index = group.index[pos]
                 cell = selected.at[index, column] if column in selected.columns else None
-                _report(out, group.loc[index], column, heading(source, column), cell, stated, values[spans[0]],
+                # Report the span nearest the total: for a regional total, its region rather than the nation.
+                nearest = min(spans, key=lambda span: abs(np.nansum(values[span]) - stated))
+                _report(out, group.loc[index], column, heading(source, column), cell, stated, values[nearest],
                         key, keys)
 
 
-def _is_sub(group: pd.DataFrame, pos: int) -> bool:
-    labels = [group.iloc[pos][c] for c in LABEL_COLUMNS if c in group.columns]
-    return any(normalise_label(v).startswith("sub") for v in labels if not is_blank(v))
-
-
-def _spans(totals: np.ndarray, pos: int, length: int, sub: bool) -> list[np.ndarray]:
-    """Positions of facility rows a total at ``pos`` may add up: its section, or the whole table.
-
-    The first span is the one reported when none agrees: the rows since the
-    previous total for a sub-total, every facility row for any other total.
-    """
+def _spans(totals: np.ndarray, pos: int, length: int) -> list[np.ndarray]:
+    """Positions of facility rows a total at ``pos`` may add up: its section above or below, or the whole table."""
     facility = np.setdiff1d(np.arange(length), totals)
     before = totals[totals < pos]
     after = totals[totals > pos]
@@ -148,8 +141,7 @@ def _spans(totals: np.ndarray, pos: int, length: int, sub: bool) -> list[np.ndar
     end = after.min() if len(after) else length
     section = facility[(facility > start) & (facility < pos)]
     below = facility[(facility > pos) & (facility < end)]   # some tables put the total above its rows
-    spans = [section, facility] if sub else [facility, section]
-    return [s for s in spans + [below] if len(s)]
+    return [s for s in (facility, section, below) if len(s)]
 
 
 def _agrees(values: np.ndarray, stated: float, tolerance: float) -> bool:
@@ -170,7 +162,8 @@ def _report(out: Any, row: pd.Series, column: str, shown: str | None, cell: Any,
         parts = key if isinstance(key, tuple) else (key,)
         within = " for " + ", ".join(_show(p) for p in parts if not is_blank(p))
     message = (f"the total row gives {column.replace('_', ' ')} {_show(cell if cell is not None else stated)}"
-               f"{within}, but its {len(rows)} rows add up to {_show(known.sum())}")
+               f"{within}, but its {len(rows)} row{'' if len(rows) == 1 else 's'} add{'s' if len(rows) == 1 else ''} up to "
+               f"{_show(known.sum())}")
     if footnoted:
         out.add("total-mismatch", message + "; the total carries a footnote marker, so it may be a different "
                 "measure (the rows are used)", row[ROW], shown, severity="warning",
