@@ -80,7 +80,8 @@ def test_sub_total_with_a_space_is_a_total_not_a_facility(tmp_path):
 
 
 def test_older_bulletin_with_sub_totals_and_an_irc_section_loses_only_its_totals(tmp_path):
-    bulletin = {"name": "bulletin", "table": "population", "format": "stats_table", "path": str(FIX / "older_bulletin.csv"),
+    bulletin = {"name": "bulletin", "table": "population", "format": "stats_table",
+                "path": str(FIX / "older_bulletin.csv"),
                 "columns": {"facility": "Prison Name", "month": "@report_date", "population": "Population",
                             "baseline_cna": "Baseline CNA", "operational_capacity": "Operational Capacity"}}
     estate = estate_of(tmp_path, bulletin)
@@ -316,6 +317,18 @@ def test_a_symlink_loop_under_a_double_star_glob_is_not_followed(tmp_path):
     config = load_config(write_project(tmp_path, incident_log(path="sources/**/*.csv")))
     names = [p.relative_to(tmp_path).as_posix() for p in config.files_for(config.sources[1])]
     assert names == ["sources/a/log.csv", "sources/linked/other.csv"]
+
+
+def test_the_real_bulletins_totals_agree_but_for_the_footnoted_useable_capacity(realdata):
+    estate = load_estate(load_config(Path(__file__).parent / "realdata" / "datapack.yaml"))
+    [capacity] = found(estate, "total-mismatch")   # population, baseline and in-use CNA totals all agree
+    assert capacity.severity == "warning" and capacity.column == "Operational Capacity"
+    # SOURCE.md: the total is the useable capacity, the sum of the establishments' less 1,350 places
+    assert "88688**" in capacity.message and f"{88688 + 1350:,}" in capacity.message
+    assert "prison-pop-jan-2024.ods" in capacity.message
+    pop = estate.tables["population"].groupby("month")["population"].sum()
+    assert pop[pd.Timestamp(2024, 12, 1)] == 85618          # the December bulletin's Total row
+    assert not found(estate, "duplicate-key") and not found(estate, "duplicate-incident")
 
 
 # --- configuration and commands -----------------------------------------------------------------

@@ -316,7 +316,8 @@ def _check_required(frame: pd.DataFrame, table: str, source: SourceConfig, out: 
 
 
 def to_canonical(raw: RawTable, source: SourceConfig, index: Any = None, on_unknown: str = "error",
-                 added: dict[str, str] | None = None, checks: Checks | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+                 added: dict[str, str] | None = None,
+                 checks: Checks | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """One raw table as rows of ``source.table``, with every problem found.
 
     Rows with an unusable required value are left out (and reported); the

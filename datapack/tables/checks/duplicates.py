@@ -202,7 +202,7 @@ def _visits(frame: pd.DataFrame, out: RowProblems) -> pd.DataFrame:
         return frame
     first = _first_of(frame, ["visit_id"])
     later = frame[repeated].assign(_first=first[repeated])
-    same = [(frame.loc[r["_first"], "facility_id"] == r["facility_id"] and frame.loc[r["_first"], "start"] == r["start"])
+    same = [frame.loc[r["_first"], "facility_id"] == r["facility_id"] and frame.loc[r["_first"], "start"] == r["start"]
             for r in later.to_dict("records")]
     same = pd.Series(same, index=later.index, dtype=bool)
     out.add_frame(later[same], "duplicate-visit", lambda r: (

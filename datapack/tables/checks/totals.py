@@ -161,9 +161,9 @@ def _report(out: Any, row: pd.Series, column: str, shown: str | None, cell: Any,
     if keys:
         parts = key if isinstance(key, tuple) else (key,)
         within = " for " + ", ".join(_show(p) for p in parts if not is_blank(p))
+    rows_add = f"its {len(rows)} row adds" if len(rows) == 1 else f"its {len(rows)} rows add"
     message = (f"the total row gives {column.replace('_', ' ')} {_show(cell if cell is not None else stated)}"
-               f"{within}, but its {len(rows)} row{'' if len(rows) == 1 else 's'} add{'s' if len(rows) == 1 else ''} up to "
-               f"{_show(known.sum())}")
+               f"{within}, but {rows_add} up to {_show(known.sum())}")
     if footnoted:
         out.add("total-mismatch", message + "; the total carries a footnote marker, so it may be a different "
                 "measure (the rows are used)", row[ROW], shown, severity="warning",
@@ -196,6 +196,6 @@ def fold_footnoted(problems: list[Problem]) -> list[Problem]:
             out.append(p)
         elif p is group[0]:
             more = sorted({q.file for q in group[1:] if q.file and q.file != p.file})
-            out.append(p if not more else replace(p, message=p.message + f"; the same in {len(more)} more file(s): "
+            out.append(p if not more else replace(p, message=p.message + f"; likewise in {len(more)} more file(s): "
                                                   + ", ".join(more[:3]) + (" ..." if len(more) > 3 else "")))
     return out
