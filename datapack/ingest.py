@@ -181,8 +181,9 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
 
 
 def _read_before(read: dict, path: Path, sha: str, source: SourceConfig) -> tuple[Path, str] | None:
-    """The file already read with this content for this table and these settings, if any (else remembered)."""
-    key = (source.table, sha, json.dumps(_settings(source), sort_keys=True, default=str))
+    """The file already read with this content and this mapping (any path or name), if any (else remembered)."""
+    mapping = source.model_dump(exclude={"name", "path", "required"})
+    key = (source.table, sha, json.dumps(mapping, sort_keys=True, default=str))
     if key in read:
         return read[key]
     read[key] = (path, source.name)

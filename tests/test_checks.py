@@ -155,6 +155,16 @@ def test_an_overlapping_use_of_force_export_is_counted_once(tmp_path):
     assert "ASH" in overlap.message and overlap.severity == "warning"
 
 
+def test_one_file_read_by_two_sources_counts_its_incidents_once(tmp_path):
+    first = {"name": "first", "table": "incidents", "path": str(FIX / "use_of_force_export.csv"),
+             "columns": {"facility": "Establishment", "occurred": "When"}, "constants": {"category": "use_of_force"},
+             "dates": {"occurred": "%d/%m/%Y %H:%M"}}
+    second = {**first, "name": "second", "dates": {"occurred": ["%d/%m/%Y %H:%M", "%d/%m/%Y"]}}
+    estate = estate_of(tmp_path, first, second)
+    assert len(estate.tables["incidents"]) == 4                      # not 8
+    assert {p.row for p in found(estate, "duplicate-incident")} == {2, 3, 4, 5}
+
+
 def test_repeated_and_reused_visit_ids_and_visits_ending_before_they_start(tmp_path):
     visits = {"name": "visits", "table": "visits", "path": str(FIX / "visits.csv"),
               "columns": {"visit_id": "Visit ID", "facility": "Establishment", "start": "Start", "end": "End"},

@@ -70,7 +70,8 @@ def _keyed(frame: pd.DataFrame, key: list[str], table: str, out: RowProblems) ->
     part = frame[repeated]
     values = [c for c in frame.columns if c not in key and not c.startswith("_")]
     groups = part.groupby([part[k] for k in key], dropna=False, sort=False)
-    disagree = groups[values].transform(lambda s: s.nunique(dropna=True) > 1).any(axis=1)
+    disagree = (groups[values].transform(lambda s: s.nunique(dropna=True) > 1).any(axis=1) if values
+                else pd.Series(False, index=part.index))
     first = _first_of(part, key)
     what = " and ".join(k.replace("_id", "").replace("_", " ") for k in key)
 
@@ -92,10 +93,11 @@ def _keyed(frame: pd.DataFrame, key: list[str], table: str, out: RowProblems) ->
         f"{table}: {_describe(r, key)} repeats {_at(frame.loc[first[r['_index']]])} with the same figures; "
         "counted once"), key[0], hint=f"give each {what} one row: remove the repeat, or the copy of the file")
     # Agreeing repeats may each fill a different column: the first row keeps every figure given.
-    filled = groups[values].transform("first")
     kept = frame.drop(index=part.index[disagree | (first != part.index)])
-    survivors = kept.index.intersection(part.index)
-    kept.loc[survivors, values] = filled.loc[survivors, values]
+    if values:
+        filled = groups[values].transform("first")
+        survivors = kept.index.intersection(part.index)
+        kept.loc[survivors, values] = filled.loc[survivors, values]
     return kept
 
 
@@ -140,7 +142,7 @@ def _same_id(frame: pd.DataFrame, who: list[str], out: RowProblems) -> pd.DataFr
 
 
 def _same_content(frame: pd.DataFrame, who: list[str], out: RowProblems) -> pd.DataFrame:
-    """Rows in two files with the same facility, time, category and person: one incident, counted once.
+    """Rows in two files (or sources) with the same facility, time, category and person: one incident, counted once.
 
     Only where the rows say when to the minute or who: two deaths at one
     prison dated only by month may well be two deaths.
@@ -156,8 +158,9 @@ def _same_content(frame: pd.DataFrame, who: list[str], out: RowProblems) -> pd.D
         return frame
     part = part[repeat]
     first = _first_of(part, key)
-    origin = part["_file"].groupby([part[k] for k in key], dropna=False, sort=False).transform("first")
-    later = part[(first != part.index) & (part["_file"] != origin)]
+    where = part["_source"].astype(str) + "\0" + part["_file"].astype(str)
+    origin = where.groupby([part[k] for k in key], dropna=False, sort=False).transform("first")
+    later = part[(first != part.index) & (where != origin)]   # another file, or the same file read by another source
     if "incident_id" in frame.columns:  # distinct ids in one source are distinct incidents
         first_rows = frame.loc[first[later.index]]
         same_source_other_id = ((first_rows["_source"].to_numpy() == later["_source"].to_numpy())
@@ -168,7 +171,7 @@ def _same_content(frame: pd.DataFrame, who: list[str], out: RowProblems) -> pd.D
         return frame
     out.add_frame(later.assign(_first=first[later.index]), "duplicate-incident", lambda r: (
         f"the same incident as {_at(frame.loc[r['_first']])} (same facility, time, category"
-        f"{' and person' if who else ''}, another file); counted once"), "occurred",
+        f"{' and person' if who else ''}, another file or source); counted once"), "occurred",
         hint="each incident from one export only: narrow one source's path or dates, or drop the overlapping rows")
     return frame.drop(index=later.index)
 
