@@ -258,7 +258,7 @@ def _implausible(tmp_path, **settings):
 def test_implausible_dates_and_numbers_are_reported_and_left_out(tmp_path):
     estate = _implausible(tmp_path)
     incidents = estate.tables["incidents"].set_index("incident_id")
-    assert sorted(incidents.index) == ["1", "5"]   # 2: 2099, 3: 1950, 4: a count of -263
+    assert sorted(incidents.index) == ["1", "5"]   # 2: 2099, 3: 1950, 4: a count of -263, 6: a count of 1e999
     assert pd.isna(incidents.loc["5", "duration_hours"]) and incidents.loc["1", "duration_hours"] == 36
     assert incidents["occurred"].max() == pd.Timestamp(2024, 1, 5, 9)   # the latest month is not 2099
     pop = estate.tables["population"].set_index("month")["population"]
@@ -270,6 +270,7 @@ def test_implausible_dates_and_numbers_are_reported_and_left_out(tmp_path):
         ("date-implausible", "implausible_incidents.csv", 4, "Date"),
         ("number-implausible", "implausible_incidents.csv", 5, "Count"),
         ("number-implausible", "implausible_incidents.csv", 6, "Hours"),
+        ("number-implausible", "implausible_incidents.csv", 7, "Count"),
         ("number-implausible", "implausible_population.csv", 3, "Population"),
         ("number-implausible", "implausible_population.csv", 4, "Population"),
         ("population-above-capacity", "implausible_population.csv", 5, "Population"),

@@ -21,7 +21,7 @@ from datapack.config import Checks, SourceConfig
 from datapack.problems import Problem
 from datapack.tables import schemas
 from datapack.tables.cells import is_blank, normalise_label, parse_date, parse_number
-from datapack.tables.checks.plausible import unparsed_formats
+from datapack.tables.checks.plausible import drop_non_finite, unparsed_formats
 from datapack.tables.checks.totals import drop_totals, with_total_rows
 from datapack.tables.checks.vocabulary import drop_unknown
 from datapack.tables.survey_long import survey_to_long
@@ -336,6 +336,7 @@ def to_canonical(raw: RawTable, source: SourceConfig, index: Any = None, on_unkn
         frame = _unpivot(frame, source, out)
     selected = _select(frame, raw, source, out)
     unparsed_formats(selected, source, out)
+    selected = drop_non_finite(selected, source, out)
     coerced = _coerce(selected, table, source, out)
     coerced = drop_totals(selected, coerced, raw, source, checks or Checks(), out)
     if index is not None and table != "facilities":

@@ -13,12 +13,14 @@ estate to "incidents to January 2099"; now they are fifty problems.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from datapack.tables.cells import is_blank
+from datapack.tables import schemas
+from datapack.tables.cells import is_blank, parse_number
 from datapack.tables.checks.rows import RowProblems
 
 #: Dates that must not lie after the build date, by table (facility dates and due dates may).
@@ -226,3 +228,35 @@ def _reads(cell: str, fmt: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def drop_non_finite(selected: pd.DataFrame, source: Any, out: Any) -> pd.DataFrame:
+    """Cells that read as an infinite number (``1e999``) reported before parsing; their rows or cells left out.
+
+    Checked on the cells as written, because a whole-number column cannot
+    hold infinity at all: the row would otherwise stop the whole file.
+    """
+    numeric = [c.name for c in schemas.columns(source.table) if c.kind in ("int", "float") and c.name in selected]
+    drop = pd.Series(False, index=selected.index)
+    for column in numeric:
+        infinite = {v for v in pd.unique(selected[column].dropna()) if _infinite(v)}
+        if not infinite:
+            continue
+        bad = selected[column].isin(list(infinite))
+        whole_row = column in ROW_KEYS.get(source.table, ())
+        wanted = source.columns.get(column, column)
+        shown = wanted if isinstance(wanted, str) else wanted[0]
+        for row, value in zip(selected.loc[bad, "_row"].head(20), selected.loc[bad, column].head(20)):
+            out.add("number-implausible", f"{value!r} is not a finite number; "
+                    + ("the row is left out" if whole_row else "the cell is left blank"), row, shown,
+                    hint="correct the cell (a formula error or a typing slip?)")
+        if whole_row:
+            drop |= bad
+        else:
+            selected = selected.assign(**{column: selected[column].where(~bad)})
+    return selected[~drop]
+
+
+def _infinite(cell: Any) -> bool:
+    number = parse_number(cell)
+    return bool(number and number.value is not None and not math.isfinite(number.value))
