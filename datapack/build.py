@@ -79,7 +79,7 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     built_at = built_at or dt.datetime.now().replace(microsecond=0)
     total = sum(len(config.files_for(s)) for s in config.sources)
     with reporter.task("Reading sources", total) as step:
-        estate = load_estate(config, progress=step)
+        estate = load_estate(config, progress=step, as_of=built_at)
     for problem in estate.report.problems:
         reporter.info(str(problem))
     writer = Writer(output or config.resolve(config.output))

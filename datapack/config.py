@@ -6,9 +6,11 @@ at once. Paths resolve against the folder of the configuration file.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
 from dataclasses import replace
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -220,6 +222,85 @@ class Analysis(_Strict):
     overdue_share: float = Field(0.5, gt=0, le=1, description="Share of recommendations not achieved that is raised.")
 
 
+class Checks(_Strict):
+    """Sanity and plausibility checks on every source (README, "Checks").
+
+    What fails a check is reported as a located problem and left out of the
+    tables (or, for a duplicate, counted once), so no implausible or doubled
+    row reaches a pack; ``datapack build --strict`` makes any of them fatal.
+    """
+
+    earliest_year: int = Field(1970, ge=1800, le=2200, description="Event dates before 1 January of this year "
+                               "are implausible: reported and left out (facility opening dates are not checked).")
+    capacity_ratio: float = Field(2.0, gt=1, description="A population above this many times the facility's "
+                                  "capacity (its largest capacity figure that month, else the register's) is "
+                                  "reported and left out.")
+    max_population: float = Field(100_000, gt=0, description="Largest plausible population, capacity or "
+                                  "throughput of one facility in one month.")
+    max_count: float = Field(1_000_000, gt=0, description="Largest plausible count on one row (incidents, "
+                             "published counts, survey answers).")
+    max_duration_hours: float = Field(87_600, gt=0, description="Longest plausible segregation, separation or "
+                                      "seclusion, in hours (default 10 years).")
+    totals: Literal["drop", "keep"] = Field(
+        "drop", description="Rows whose facility reads as a total (Total, Sub total, Grand total, All "
+        "establishments, England and Wales, National, ...) are left out of the tables and checked against the "
+        "sum of their rows (drop), or kept as facilities (keep).")
+    total_labels: list[str] = Field(default_factory=list, description="More facility labels that mark a total "
+                                    "row, compared ignoring case and punctuation (e.g. 'Male estate').")
+    total_tolerance: float = Field(0.0, ge=0, lt=1, description="Relative difference allowed between a total row "
+                                   "and the sum of its rows (for figures rounded before they were summed).")
+    vocabulary: dict[str, list[str]] = Field(
+        default_factory=dict, description="Characteristic (ethnicity, age_band, ...) -> its canonical groups. "
+        "By default the groups of the population mix (the context table's '<Characteristic>: <group>' factors).")
+
+    @field_validator("vocabulary")
+    @classmethod
+    def _known_characteristics(cls, vocabulary: dict[str, list[str]]) -> dict[str, list[str]]:
+        from datapack.tables.schemas import CHARACTERISTICS
+
+        unknown = sorted(set(vocabulary) - set(CHARACTERISTICS))
+        if unknown:
+            raise ValueError(f"unknown characteristics {unknown}; use {', '.join(CHARACTERISTICS)}")
+        return vocabulary
+
+
+def _walk_glob(pattern: str) -> list[str]:
+    """Files matching a ``**`` pattern, visiting each real folder once (so symlink loops end).
+
+    ``glob.glob(recursive=True)`` follows a link such as ``loop -> ..`` about
+    40 levels deep and returns one file 40 times; two such links multiply.
+    """
+    parts = Path(pattern).parts
+    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    root, wanted = Path(*parts[:fixed]), parts[fixed:]
+    hidden_wanted = any(w.startswith(".") for w in wanted)
+    found, visited = [], set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        if not hidden_wanted:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+        relative = Path(folder).relative_to(root).parts
+        found += [os.path.join(folder, n) for n in names if _glob_match(relative + (n,), wanted)]
+    return found
+
+
+def _glob_match(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """Whether path ``parts`` match glob ``pattern`` segments as ``glob`` would (``**`` any folders, no dot-names)."""
+    if not pattern:
+        return not parts
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_glob_match(parts[i:], rest) for i in range(len(parts) + 1)
+                   if not any(p.startswith(".") for p in parts[:i]))
+    if not parts or (parts[0].startswith(".") and not head.startswith(".")):
+        return False
+    return fnmatch.fnmatchcase(parts[0], head) and _glob_match(parts[1:], rest)
+
+
 class Project(_Strict):
     """What appears on the cover of every pack."""
 
@@ -365,6 +446,7 @@ class Config(_Strict):
     disclosure: Disclosure = Disclosure()
     facilities: FacilityMatching = FacilityMatching()
     analysis: Analysis = Analysis()
+    checks: Checks = Field(Checks(), description="Sanity and plausibility checks on the sources.")
     schedule: Schedule = Field(Schedule(), description="The visit-priority model (datapack schedule).")
     status_vocabulary: dict[str, str] = Field(
         default_factory=dict, description="Extra recommendation statuses -> internal scale.")
@@ -390,14 +472,26 @@ class Config(_Strict):
         return p if p.is_absolute() else self.base_dir / p
 
     def files_for(self, source: SourceConfig) -> list[Path]:
-        """Files matching a source's path or glob, sorted; none for a database server (no path)."""
+        """Files matching a source's path or glob, sorted, each real file once.
+
+        Symbolic links are resolved, so a file reached twice (a link beside
+        its target, a linked folder) is read once, and a link back up the
+        tree under ``**`` is not followed round and round.
+        """
         if source.path is None:
             return []
         pattern = str(self.resolve(source.path))
-        if glob.has_magic(pattern):
-            return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-        p = Path(pattern)
-        return [p] if p.is_file() else []
+        if not glob.has_magic(pattern):
+            p = Path(pattern)
+            return [p] if p.is_file() else []
+        found = _walk_glob(pattern) if "**" in pattern else glob.glob(pattern)
+        files, seen = [], set()
+        for p in sorted(Path(f) for f in found):
+            real = os.path.realpath(p)
+            if real not in seen and p.is_file():
+                seen.add(real)
+                files.append(p)
+        return files
 
     def ordered_sources(self) -> list[SourceConfig]:
         """Sources in load order: the register first."""

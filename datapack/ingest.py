@@ -2,11 +2,15 @@
 
 The register is loaded first so that facility names in other sources can
 resolve. A file that cannot be read is reported and skipped; rows that
-cannot be used are reported and left out; everything else goes on.
+cannot be used are reported and left out; everything else goes on. A file
+whose content was already read for the same table is not read again, and
+the sanity checks (:mod:`datapack.tables.checks`) run over the whole
+estate before it is handed on.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,6 +23,8 @@ from datapack.cache import RawCache, file_sha256
 from datapack.config import Config, SourceConfig
 from datapack.problems import InputError, Problem, Report
 from datapack.tables import schemas
+from datapack.tables.checks import run_checks
+from datapack.tables.checks.totals import fold_footnoted
 from datapack.tables.facilities import FacilityIndex
 from datapack.tables.mapping import to_canonical
 from datapack.tables.survey_long import codebook_rows
@@ -77,7 +83,8 @@ def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfi
     return source.model_copy(update={"values": values, "columns": columns})
 
 
-def read_file(path: Path | None, source: SourceConfig, cache: RawCache) -> tuple[list, str, str, bool]:
+def read_file(path: Path | None, source: SourceConfig, cache: RawCache,
+              sha: str | None = None) -> tuple[list, str, str, bool]:
     """Adapter output for one file (from the cache when unchanged), its format and hash.
 
     A database (``path`` None for a server) has no bytes to hash beforehand: it
@@ -93,7 +100,7 @@ def read_file(path: Path | None, source: SourceConfig, cache: RawCache) -> tuple
         if cached is None:
             cache.put(key, raws)
         return (raws if cached is None else cached), fmt, sha, cached is not None
-    sha = file_sha256(path)
+    sha = sha or file_sha256(path)
     key = cache.key(sha, fmt, _settings(source))
     cached = cache.get(key)
     if cached is not None:
@@ -124,10 +131,16 @@ def _validate(table: str, frame: pd.DataFrame, report: Report) -> pd.DataFrame:
         return frame.drop(index=list(bad_index))
 
 
-def load_estate(config: Config, progress: Progress | None = None, only_tables: set[str] | None = None) -> Estate:
-    """Read, map and check every source; never raises for bad input, reports it instead."""
+def load_estate(config: Config, progress: Progress | None = None, only_tables: set[str] | None = None,
+                as_of: object = None) -> Estate:
+    """Read, map and check every source; never raises for bad input, reports it instead.
+
+    ``as_of`` is the build date (default now): events dated after it are
+    reported and left out.
+    """
     cache = RawCache(config.resolve(config.cache) if config.cache else None)
     report = Report()
+    read: dict[tuple[str, str, str], tuple[Path, str]] = {}  # (table, content hash, settings) -> first file
     frames: dict[str, list[pd.DataFrame]] = {}
     files: list[SourceFile] = []
     derived_questions: list[dict] = []
@@ -147,8 +160,14 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
         for path in paths:
             if progress:
                 progress(f"{source.name}: {path.name if path else 'database'}")
+            sha = None
+            if path is not None:
+                sha = file_sha256(path)
+                if (first := _read_before(read, path, sha, effective)) is not None:
+                    report.add(_read_twice(path, source, *first))
+                    continue
             try:
-                raws, fmt, sha, was_cached = read_file(path, effective, cache)
+                raws, fmt, sha, was_cached = read_file(path, effective, cache, sha)
             except InputError as exc:
                 report.extend(_with_source(p, source.name) for p in exc.problems)
                 continue
@@ -157,7 +176,8 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                 if source.table == "survey_responses" and raw is not raws[0]:
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
-                frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added)
+                frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added,
+                                               config.checks)
                 report.extend(problems)
                 frames.setdefault(source.table, []).append(frame)
                 rows += len(frame)
@@ -174,8 +194,29 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
     if added:
         tables["facilities"] = pd.concat([tables.get("facilities", schemas.empty("facilities")), pd.DataFrame(
             [{"facility_id": i, "name": n, "facility_type": "other"} for n, i in added.items()])], ignore_index=True)
+    tables, problems = run_checks(tables, config, as_of)
+    report.extend(problems)
+    report.problems = fold_footnoted(report.problems)
     tables["survey_questions"] = _merge_codebook(tables.get("survey_questions"), derived_questions)
     return Estate(config, tables, files, report)
+
+
+def _read_before(read: dict, path: Path, sha: str, source: SourceConfig) -> tuple[Path, str] | None:
+    """The file already read with this content and this mapping (any path or name), if any (else remembered)."""
+    mapping = source.model_dump(exclude={"name", "path", "required"})
+    key = (source.table, sha, json.dumps(mapping, sort_keys=True, default=str))
+    if key in read:
+        return read[key]
+    read[key] = (path, source.name)
+    return None
+
+
+def _read_twice(path: Path, source: SourceConfig, first: Path, first_source: str) -> Problem:
+    """A copy of a file already read: reported, and not read again (it would double every count)."""
+    also = "" if first_source == source.name else f" (source {first_source!r})"
+    return Problem("file-read-twice", f"this file has the same content as {first.name}{also}, which was read; "
+                   "it is not read again, so its rows are counted once", file=path.name, source=source.name,
+                   hint="keep one of the two files in the sources folder, or narrow 'path' so it matches one")
 
 
 def _survey_keys(source: SourceConfig) -> list[str]:
@@ -196,7 +237,19 @@ def _build_index(frames: dict[str, list[pd.DataFrame]], config: Config, report: 
                            source=row["_source"], hint="give each facility one row and a unique id"))
     if dupes.shape[0]:
         frames["facilities"] = [register.drop_duplicates("facility_id")]
-    return FacilityIndex.from_register(register.drop_duplicates("facility_id"), config.facilities.strip_prefixes)
+    index = FacilityIndex.from_register(register.drop_duplicates("facility_id"), config.facilities.strip_prefixes)
+    rows = register.drop_duplicates("facility_id").set_index("facility_id")
+    for spelling, ids in index.shared_spellings().items():
+        ids = sorted(ids, key=lambda i: (pd.isna(rows.at[i, "_row"]), rows.at[i, "_row"]))
+        last = rows.loc[ids[-1]]
+        named = ", ".join(f"{rows.at[i, 'name']} ({i})" for i in ids)
+        report.add(Problem(
+            "facility-name-shared", f"{len(ids)} register entries can be written {spelling!r}: {named}; "
+            "a file that writes it matches none of them",
+            file=last["_file"], sheet=last["_sheet"], row=None if pd.isna(last["_row"]) else int(last["_row"]),
+            column="aliases", source=last["_source"],
+            hint="give each facility names and aliases that only it has"))
+    return index
 
 
 def _merge_codebook(configured: pd.DataFrame | None, derived: list[dict]) -> pd.DataFrame:
