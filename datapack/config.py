@@ -158,6 +158,13 @@ class SourceConfig(_Strict):
                                  f"{' and '.join(_PERIOD_COLUMNS)}")
         return dates
 
+    @model_validator(mode="after")
+    def _has_path(self) -> "SourceConfig":
+        if self.path is None and not (self.format == "sql" and "url" in self.options):
+            raise ValueError("add 'path' (the file or glob to read); only a database source "
+                             "(format: sql with options.url) has none")
+        return self
+
 
 #: Columns whose cells may be financial-year labels (2019/20, 2011-12).
 _PERIOD_COLUMNS = ("period_start", "period_end")
@@ -180,13 +187,6 @@ def _layout_target(canonical: str, info: ValidationInfo, kinds: tuple[str, ...],
         if other != setting and canonical in (info.data.get(other) or {}):
             raise ValueError(f"{canonical}: is also under '{other}'; give it in one place")
     return cols[canonical]
-
-    @model_validator(mode="after")
-    def _has_path(self) -> "SourceConfig":
-        if self.path is None and not (self.format == "sql" and "url" in self.options):
-            raise ValueError("add 'path' (the file or glob to read); only a database source "
-                             "(format: sql with options.url) has none")
-        return self
 
 
 class Disclosure(_Strict):
