@@ -7,6 +7,7 @@ cannot be used are reported and left out; everything else goes on.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -15,6 +16,7 @@ import pandas as pd
 import pandera.errors as pa_errors
 
 from datapack import adapters
+from datapack.adapters import guard
 from datapack.cache import RawCache, file_sha256
 from datapack.config import Config, SourceConfig
 from datapack.problems import InputError, Problem, Report
@@ -24,6 +26,7 @@ from datapack.tables.mapping import to_canonical
 from datapack.tables.survey_long import codebook_rows
 
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfi
 def read_file(path: Path, source: SourceConfig, cache: RawCache) -> tuple[list, str, str, bool]:
     """Adapter output for one file (from the cache when unchanged), its format and hash."""
     fmt = source.format or adapters.detect(path)
+    guard.check_file(path)  # size, archive and XML checks come before any reader, and before the cache
     sha = file_sha256(path)
     key = cache.key(sha, fmt, _settings(source))
     cached = cache.get(key)
@@ -111,6 +115,7 @@ def _validate(table: str, frame: pd.DataFrame, report: Report) -> pd.DataFrame:
 def load_estate(config: Config, progress: Progress | None = None, only_tables: set[str] | None = None) -> Estate:
     """Read, map and check every source; never raises for bad input, reports it instead."""
     cache = RawCache(config.resolve(config.cache) if config.cache else None)
+    guard.use(config.limits)
     report = Report()
     frames: dict[str, list[pd.DataFrame]] = {}
     files: list[SourceFile] = []
@@ -136,12 +141,24 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
             except InputError as exc:
                 report.extend(_with_source(p, source.name) for p in exc.problems)
                 continue
+            except OSError as exc:
+                report.add(Problem("unreadable", f"cannot be read: {exc.strerror or exc}", file=path.name,
+                                   source=source.name, hint="check the file is there, is not open elsewhere "
+                                   "and that you may read it (its permissions)"))
+                continue
+            except Exception as exc:  # a reader's own failure must cost this file, not the whole run
+                report.add(_unexpected("reading", path.name, source.name, exc))
+                continue
             rows = 0
             for raw in raws:
                 if source.table == "survey_responses" and raw is not raws[0]:
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
-                frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added)
+                try:
+                    frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added)
+                except Exception as exc:
+                    report.add(_unexpected("mapping", raw.file, source.name, exc))
+                    continue
                 report.extend(problems)
                 frames.setdefault(source.table, []).append(frame)
                 rows += len(frame)
@@ -151,13 +168,36 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
             files.append(SourceFile(source.name, source.table, str(path), sha, fmt, rows, was_cached))
     if index is None:
         index = _build_index(frames, config, report)
-    tables = {name: _validate(name, pd.concat(parts, ignore_index=True), report)
+    tables = {name: _validate(name, _conform(name, pd.concat(parts, ignore_index=True)), report)
               for name, parts in frames.items() if parts}
     if added:
         tables["facilities"] = pd.concat([tables.get("facilities", schemas.empty("facilities")), pd.DataFrame(
             [{"facility_id": i, "name": n, "facility_type": "other"} for n, i in added.items()])], ignore_index=True)
     tables["survey_questions"] = _merge_codebook(tables.get("survey_questions"), derived_questions)
     return Estate(config, tables, files, report)
+
+
+def _unexpected(doing: str, file: str, source: str, exc: Exception) -> Problem:
+    """A located problem for a failure no check foresaw; the traceback goes to the debug log (``--debug``)."""
+    log.debug("%s %s failed", doing, file, exc_info=exc)
+    return Problem("unexpected", f"{doing} the file failed: {type(exc).__name__}: {exc}", file=file, source=source,
+                   hint="the file was skipped; check it is the export the configuration describes. If it is, "
+                   "run again with 'datapack --debug ...' and report the output as a bug")
+
+
+def _conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every canonical column present, so a column no source maps is empty rather than absent.
+
+    The analysis can then treat absent data as a state (an empty column), and
+    a file whose headings could not be mapped adds no rows instead of a frame
+    without ``facility_id``.
+    """
+    missing = [c for c in schemas.column_names(table) if c not in frame.columns]
+    if not missing:
+        return frame
+    dtypes = schemas.empty(table).dtypes
+    return pd.concat([frame, pd.DataFrame({c: pd.Series(index=frame.index, dtype=dtypes[c]) for c in missing})],
+                     axis=1)
 
 
 def _survey_keys(source: SourceConfig) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from datapack.adapters.base import ROW
+from datapack.problems import InputError, Problem
 from datapack.tables.cells import is_blank, normalise_label
 
 
@@ -54,6 +55,30 @@ def find_header(rows: Sequence[Sequence[Any]], expected: set[str] | None = None,
         if _looks_like_header(row, width):
             return i
     return 0
+
+
+def header_from_config(rows: Sequence[Sequence[Any]], source: Any, file: str, sheet: str | None = None) -> int:
+    """0-based index of the configured ``header_row``; a row past the end is a problem saying how many there are."""
+    if source.header_row > len(rows):
+        raise InputError([Problem("header-missing", f"header_row is {source.header_row} but there are only "
+                                  f"{len(rows)} rows", file=file, sheet=sheet,
+                                  hint="correct 'header_row', or remove it to have the header found")])
+    return source.header_row - 1
+
+
+def duplicate_headings(row: Sequence[Any], row_number: int, expected: set[str], file: str,
+                       sheet: str | None = None) -> list[Problem]:
+    """Warnings for configured headings that appear more than once in the header row (the first is used)."""
+    seen: dict[str, list[int]] = {}
+    for i, cell in enumerate(row, start=1):
+        key = normalise_label(cell)
+        if key and key in expected:
+            seen.setdefault(key, []).append(i)
+    return [Problem("heading-duplicate", f"heading {str(row[places[0] - 1]).strip()!r} appears {len(places)} "
+                    f"times (columns {', '.join(map(str, places))}); the first is used", file=file, sheet=sheet,
+                    row=row_number, column=str(row[places[0] - 1]).strip(), severity="warning",
+                    hint="rename the other columns in the export, or check which one holds the data")
+            for places in seen.values() if len(places) > 1]
 
 
 def unique_headings(row: Sequence[Any]) -> list[str]:
