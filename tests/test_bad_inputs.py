@@ -244,3 +244,23 @@ def test_a_failed_pack_is_one_line_unless_debug(tmp_path, monkeypatch):
     assert "FAILED ALD: KeyError: 'x'" in plain.output and "Traceback" not in plain.output
     debug = CliRunner().invoke(main, ["--debug", "build", "--quiet", "--config", config])
     assert "Traceback (most recent call last)" in debug.output
+
+
+def test_every_pack_is_built_when_no_incident_or_population_file_can_be_read(tmp_path, monkeypatch):
+    """Absent data is a state: with both files unreadable the packs are built, saying what is not held."""
+    import datapack.build as build_module
+    from datapack.config import load_config
+
+    monkeypatch.setattr("datapack.charts.facility_charts", lambda context: [])
+    path = write_project(tmp_path)
+    for name in ("incidents.csv", "population.csv"):
+        (tmp_path / "sources" / name).write_bytes(bytes(range(256)) * 8)
+    result = build_module.build(load_config(path), None, tmp_path / "output", formats=("html",), jobs=1)
+    assert not result.failed, result.failed
+    assert sorted(result.written) == sorted(fid for fid, _, _ in FACILITIES)
+    assert {p.file for p in result.estate.report.problems if p.code == "not-text"} == {"incidents.csv",
+                                                                                         "population.csv"}
+    for folder in result.written.values():
+        pack = json.loads((folder / "pack.json").read_text())
+        assert not pack["population"]["available"] and not pack["incidents"]["table"]
+        assert pack["recommendations"]["available"] and pack["visits"]
