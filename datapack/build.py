@@ -99,7 +99,7 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
         for fid, outcome in _render_all(job, wanted, jobs):
             if isinstance(outcome, str):  # one facility's failure must not stop the others
                 result.failed[fid] = outcome
-                reporter.info(f"FAILED {fid}: {outcome}")
+                reporter.info(f"FAILED {fid}: {outcome.splitlines()[0]}")  # the traceback: --debug
             else:
                 files, enquiry_counts[fid] = outcome
                 try:

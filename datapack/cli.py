@@ -8,6 +8,7 @@ the input formats.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -19,6 +20,31 @@ from datapack.problems import InputError, Problem
 from datapack.progress import Reporter
 
 CONFIG_HELP = "Configuration file (default: datapack.yaml in the current folder)."
+
+
+class _Guarded(click.Group):
+    """The command group, with one handler that turns an unexpected exception into a short message.
+
+    Problems with the inputs are reported as problems long before this; what
+    reaches here is a fault in datapack itself, so the message says what was
+    being done and how to report it. ``--debug`` shows the traceback instead.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("datapack.debug"):
+                raise
+            command = ctx.invoked_subcommand or "datapack"
+            doing = ctx.meta.get("datapack.doing", f"running 'datapack {command}'")
+            raise click.ClickException(
+                f"datapack failed while {doing}: {type(exc).__name__}: {exc}\n"
+                f"This is a fault in datapack, not something you did. Run the same command with --debug "
+                f"(datapack --debug {command} ...) to see where it happened, and report it with that output "
+                "to the project's issue tracker.") from None
 
 
 def _load(config_path: str) -> Config:
@@ -34,10 +60,30 @@ def _print_problems(problems: list[Problem], stream=None) -> None:
         click.echo(str(p), err=True)
 
 
-@click.group()
+@click.group(cls=_Guarded)
 @click.version_option(__version__, prog_name="datapack")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error, and debug messages.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Pre-visit datapacks for places of detention."""
+    ctx.meta["datapack.debug"] = debug
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _doing(what: str) -> None:
+    """Say what the command is doing, for the message if it fails unexpectedly."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["datapack.doing"] = what
+
+
+def _first_line(reason: str) -> str:
+    """A failure's first line; the traceback after it only with --debug."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("datapack.debug"):
+        return reason
+    return reason.strip().splitlines()[0] if reason.strip() else reason
 
 
 @main.command()
@@ -53,7 +99,9 @@ def validate(config_path: str, as_json: bool, quiet: bool) -> None:
     from datapack.tables.coverage import coverage
 
     reporter = Reporter(quiet or as_json)
+    _doing(f"reading the configuration {config_path}")
     config = _load(config_path)
+    _doing("reading the sources")
     total = sum(len(config.files_for(s)) for s in config.sources)
     with reporter.task("Reading sources", total) as step:
         estate = load_estate(config, progress=step)
@@ -128,7 +176,9 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
     """
     from datapack.build import build as run_build
 
+    _doing(f"reading the configuration {config_path}")
     config = _load(config_path)
+    _doing("building the packs")
     reporter = Reporter(quiet)
     if strict:
         from datapack.ingest import load_estate
@@ -152,7 +202,7 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
                    + (f"; {errors} source error(s) reported above (rows concerned left out)" if errors else ""))
     if result.failed:
         for fid, reason in result.failed.items():
-            click.echo(f"FAILED {fid}: {reason}", err=True)
+            click.echo(f"FAILED {fid}: {_first_line(reason)}", err=True)
         raise click.ClickException(f"{len(result.failed)} pack(s) could not be built; the others were written.")
 
 

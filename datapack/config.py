@@ -18,6 +18,8 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
                       model_validator)
 
+from datapack.config_values import (MAX_HEADER_ROW, Limits, check_delimiter, check_encoding, check_strptime,
+                                    check_regex)
 from datapack.problems import InputError, Problem
 
 TableName = Literal[
@@ -53,6 +55,7 @@ class Unpivot(_Strict):
     def _one_of(self) -> "Unpivot":
         if not self.columns and not self.pattern:
             raise ValueError("give 'columns' (a list of headings) or 'pattern' (a regular expression)")
+        check_regex(self.pattern, "pattern")
         return self
 
 
@@ -97,7 +100,8 @@ class SourceConfig(_Strict):
                              "omitted only for a database server (format sql with options.url).")
     format: str | None = Field(None, description="Adapter name; detected from the extension when omitted.")
     sheet: str | int | None = Field(None, description="Sheet name or 0-based index; first sheet when omitted.")
-    header_row: int | None = Field(None, ge=1, description="1-based header row; detected when omitted.")
+    header_row: int | None = Field(None, ge=1, le=MAX_HEADER_ROW,
+                                   description="1-based header row; detected when omitted.")
     encoding: str | None = Field(None, description="Text encoding; detected when omitted.")
     delimiter: str | None = Field(None, description="CSV delimiter; sniffed when omitted.")
     columns: dict[str, str | list[str]] = Field(
@@ -157,6 +161,55 @@ class SourceConfig(_Strict):
                 raise ValueError(f"{canonical}: '{FINANCIAL_YEAR}' is for the period columns "
                                  f"{' and '.join(_PERIOD_COLUMNS)}")
         return dates
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        return check_delimiter(value)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        return check_encoding(value)
+
+    @field_validator("columns")
+    @classmethod
+    def _headings_given(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        for canonical, wanted in value.items():
+            options = [wanted] if isinstance(wanted, str) else wanted
+            if not options:
+                raise ValueError(f"{canonical}: an empty list of headings; give at least one")
+            if any(not o.strip() for o in options):
+                raise ValueError(f"{canonical}: a heading cannot be empty")
+        return value
+
+    @field_validator("dates")
+    @classmethod
+    def _formats_work(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        from datapack.tables.cells import strptime_formats
+
+        for canonical, formats in value.items():
+            listed = [formats] if isinstance(formats, str) else formats
+            if not listed:
+                raise ValueError(f"{canonical}: an empty list of date formats; give one, or remove the entry")
+            for fmt in strptime_formats(listed):  # 'excel' and 'financial_year' are keywords, not formats
+                try:
+                    check_strptime(fmt)
+                except ValueError as exc:
+                    raise ValueError(f"{canonical}: {exc}") from None
+        return value
+
+    @field_validator("skip_rows")
+    @classmethod
+    def _skip_patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        for heading, pattern in value.items():
+            check_regex(pattern, f"{heading}:")
+        return value
+
+    @field_validator("path_pattern")
+    @classmethod
+    def _path_pattern(cls, value: str | None) -> str | None:
+        return check_regex(value, "path_pattern")
 
     @model_validator(mode="after")
     def _has_path(self) -> "SourceConfig":
@@ -448,6 +501,7 @@ class Config(_Strict):
     analysis: Analysis = Analysis()
     checks: Checks = Field(Checks(), description="Sanity and plausibility checks on the sources.")
     schedule: Schedule = Field(Schedule(), description="The visit-priority model (datapack schedule).")
+    limits: Limits = Field(Limits(), description="How big an input may be (checked before it is read).")
     status_vocabulary: dict[str, str] = Field(
         default_factory=dict, description="Extra recommendation statuses -> internal scale.")
     sources: list[SourceConfig]
@@ -507,6 +561,9 @@ def _problem_from_pydantic(err: dict, file: str) -> Problem:
         hint = "add this setting"
     elif err["type"] == "literal_error":
         hint = "use one of the values listed"
+    elif err["type"] == "value_error" or err["type"].endswith(("_type", "_parsing", "less_than_equal",
+                                                                 "greater_than_equal", "greater_than")):
+        hint = "correct this setting; README.md (Configuration) says what each one takes"
     return Problem("config", f"{loc}: {err['msg']}", file=file, column=loc, hint=hint)
 
 
@@ -545,10 +602,14 @@ def load_config(path: str | Path) -> Config:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError([Problem("config-yaml", f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                                  row=mark.line + 1 if mark else None, hint="fix the indentation or quoting there")])
+        said = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line, however the parser put it
+        raise InputError([Problem("config-yaml", f"not valid YAML: {said}", file=str(path),
+                                  row=mark.line + 1 if mark else None,
+                                  hint="fix the indentation (spaces, not tabs) or quoting there")])
     if not isinstance(data, dict):
-        raise InputError([Problem("config-yaml", "expected a mapping of settings at the top level", file=str(path))])
+        raise InputError([Problem("config-yaml", "expected a mapping of settings at the top level", file=str(path),
+                                  hint="start with settings such as 'sources:' at the left margin "
+                                  "(see README.md, Configuration)")])
     try:
         config = Config.model_validate({**data, "base_dir": path.parent.resolve(),
                                         "digest": hashlib.sha256(text).hexdigest()})
@@ -569,7 +630,14 @@ def check_sources(config: Config, file: str) -> list[Problem]:
     for s in config.sources:
         where = f"sources.{s.name}"
         files = config.files_for(s)
-        if not files and s.path is not None:
+        target = config.resolve(s.path) if s.path is not None else None
+        if not files and s.path is not None and not glob.has_magic(str(target)) and target.exists():
+            kind = "a folder" if target.is_dir() else "not an ordinary file (a pipe or device)"
+            problems.append(Problem(
+                "not-a-file", f"{s.path!r} is {kind}", file=file, column=where,
+                severity="error" if s.required else "warning",
+                hint="point 'path' at the export itself, or at the files inside with a glob such as folder/*.csv"))
+        elif not files and s.path is not None:
             problems.append(Problem(
                 "source-missing", f"no file matches {s.path!r}", file=file, column=where,
                 severity="error" if s.required else "warning",

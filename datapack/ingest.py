@@ -11,6 +11,7 @@ estate before it is handed on.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,6 +20,7 @@ import pandas as pd
 import pandera.errors as pa_errors
 
 from datapack import adapters
+from datapack.adapters import guard
 from datapack.cache import RawCache, file_sha256
 from datapack.config import Config, SourceConfig
 from datapack.problems import InputError, Problem, Report
@@ -30,6 +32,7 @@ from datapack.tables.mapping import to_canonical
 from datapack.tables.survey_long import codebook_rows
 
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ def read_file(path: Path | None, source: SourceConfig, cache: RawCache,
         if cached is None:
             cache.put(key, raws)
         return (raws if cached is None else cached), fmt, sha, cached is not None
+    guard.check_file(path)  # size, archive and XML checks come before any reader, and before the cache
     sha = sha or file_sha256(path)
     key = cache.key(sha, fmt, _settings(source))
     cached = cache.get(key)
@@ -139,6 +143,7 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
     reported and left out.
     """
     cache = RawCache(config.resolve(config.cache) if config.cache else None)
+    guard.use(config.limits)
     report = Report()
     read: dict[tuple[str, str, str], tuple[Path, str]] = {}  # (table, content hash, settings) -> first file
     frames: dict[str, list[pd.DataFrame]] = {}
@@ -162,7 +167,11 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                 progress(f"{source.name}: {path.name if path else 'database'}")
             sha = None
             if path is not None:
-                sha = file_sha256(path)
+                try:
+                    sha = file_sha256(path)
+                except OSError as exc:
+                    report.add(_unreadable(path, source.name, exc))
+                    continue
                 if (first := _read_before(read, path, sha, effective)) is not None:
                     report.add(_read_twice(path, source, *first))
                     continue
@@ -171,13 +180,23 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
             except InputError as exc:
                 report.extend(_with_source(p, source.name) for p in exc.problems)
                 continue
+            except OSError as exc:
+                report.add(_unreadable(path, source.name, exc))
+                continue
+            except Exception as exc:  # a reader's own failure must cost this file, not the whole run
+                report.add(_unexpected("reading", path.name, source.name, exc))
+                continue
             rows = 0
             for raw in raws:
                 if source.table == "survey_responses" and raw is not raws[0]:
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
-                frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added,
-                                               config.checks)
+                try:
+                    frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added,
+                                                   config.checks)
+                except Exception as exc:
+                    report.add(_unexpected("mapping", raw.file, source.name, exc))
+                    continue
                 report.extend(problems)
                 frames.setdefault(source.table, []).append(frame)
                 rows += len(frame)
@@ -189,7 +208,7 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
             files.append(SourceFile(source.name, source.table, where, sha, fmt, rows, was_cached))
     if index is None:
         index = _build_index(frames, config, report)
-    tables = {name: _validate(name, pd.concat(parts, ignore_index=True), report)
+    tables = {name: _validate(name, _conform(name, pd.concat(parts, ignore_index=True)), report)
               for name, parts in frames.items() if parts}
     if added:
         tables["facilities"] = pd.concat([tables.get("facilities", schemas.empty("facilities")), pd.DataFrame(
@@ -217,6 +236,34 @@ def _read_twice(path: Path, source: SourceConfig, first: Path, first_source: str
     return Problem("file-read-twice", f"this file has the same content as {first.name}{also}, which was read; "
                    "it is not read again, so its rows are counted once", file=path.name, source=source.name,
                    hint="keep one of the two files in the sources folder, or narrow 'path' so it matches one")
+
+
+def _unreadable(path: Path, source: str, exc: OSError) -> Problem:
+    return Problem("unreadable", f"cannot be read: {exc.strerror or exc}", file=path.name, source=source,
+                   hint="check the file is there, is not open elsewhere and that you may read it (its permissions)")
+
+
+def _unexpected(doing: str, file: str, source: str, exc: Exception) -> Problem:
+    """A located problem for a failure no check foresaw; the traceback goes to the debug log (``--debug``)."""
+    log.debug("%s %s failed", doing, file, exc_info=exc)
+    return Problem("unexpected", f"{doing} the file failed: {type(exc).__name__}: {exc}", file=file, source=source,
+                   hint="the file was skipped; check it is the export the configuration describes. If it is, "
+                   "run again with 'datapack --debug ...' and report the output as a bug")
+
+
+def _conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every canonical column present, so a column no source maps is empty rather than absent.
+
+    The analysis can then treat absent data as a state (an empty column), and
+    a file whose headings could not be mapped adds no rows instead of a frame
+    without ``facility_id``.
+    """
+    missing = [c for c in schemas.column_names(table) if c not in frame.columns]
+    if not missing:
+        return frame
+    dtypes = schemas.empty(table).dtypes
+    return pd.concat([frame, pd.DataFrame({c: pd.Series(index=frame.index, dtype=dtypes[c]) for c in missing})],
+                     axis=1)
 
 
 def _survey_keys(source: SourceConfig) -> list[str]:

@@ -15,9 +15,7 @@ published are kept in ``meta["headings_raw"]``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,7 @@ import pandas as pd
 
 from datapack.adapters import register
 from datapack.adapters.base import ROW, RawTable
-from datapack.adapters.csv_text import decode, sniff_delimiter
+from datapack.adapters.csv_text import decode, read_rows, sniff_delimiter
 from datapack.adapters.layout import (clean_heading, expected_headings, find_header, join_headings,
                                       looks_like_heading_row, sheet_rows, unique_headings)
 from datapack.adapters.spreadsheet import open_sheet
@@ -174,7 +172,7 @@ def _read_grid(path: Path, source: Any) -> tuple[str | None, list[list[Any]], di
     text, encoding = decode(path.read_bytes(), path, getattr(source, "encoding", None))
     delimiter = (getattr(source, "delimiter", None)
                  or ("\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)))
-    rows = sheet_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = read_rows(text, delimiter, path.name)
     return None, rows, {"encoding": encoding, "delimiter": delimiter}
 
 

@@ -12,9 +12,7 @@ before anything else looks at them: only their headings are kept, in
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,8 +22,8 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from datapack.adapters.base import ROW, QuestionInfo, RawTable
-from datapack.adapters.csv_text import decode, sniff_delimiter
-from datapack.adapters.layout import sheet_rows, unique_headings
+from datapack.adapters.csv_text import decode, read_rows, sniff_delimiter
+from datapack.adapters.layout import unique_headings
 from datapack.adapters.spreadsheet import open_sheet
 from datapack.problems import InputError, Problem
 from datapack.tables.cells import is_blank, normalise_label, parse_date
@@ -56,7 +54,7 @@ def text_grid(data: bytes, name: str, source: Any) -> Grid:
     """Rows of delimited text: encoding and delimiter detected unless configured."""
     text, encoding = decode(data, Path(name), source.encoding)
     delimiter = source.delimiter or ("\t" if name.lower().endswith(".tsv") else sniff_delimiter(text))
-    rows = sheet_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = read_rows(text, delimiter, name)
     return Grid(rows, name, None, {"encoding": encoding, "delimiter": delimiter})
 
 

@@ -19,6 +19,10 @@ import pandas as pd
 from datapack.tables.cells import is_blank, normalise_label
 
 
+#: Characters of a written name compared when suggesting the nearest known ones.
+NAME_CHARS = 200
+
+
 def _prefix_pattern(prefixes: list[str]) -> re.Pattern:
     words = sorted({normalise_label(p) for p in prefixes if normalise_label(p)}, key=len, reverse=True)
     alternatives = "|".join(re.escape(w) for w in words) or "(?!)"
@@ -96,10 +100,14 @@ class FacilityIndex:
     def nearest(self, text: object, n: int = 3) -> list[str]:
         """Known names closest to ``text``, for error messages."""
         names = list(self.names.values())
-        key = normalise_label(text)
+        written = "" if is_blank(text) else str(text)[:NAME_CHARS]  # no name is longer; difflib is slow on more
+        key = normalise_label(written)
+        if not key:  # only punctuation ('-', '..'): nothing to be near
+            return []
         by_key = {normalise_label(v): v for v in names}
         close = difflib.get_close_matches(key, list(by_key), n=n, cutoff=0.5)
-        forms = name_forms(str(text), self._pattern)
-        if not close and forms:  # a cell of punctuation only ('-', '..') has no form at all
-            close = difflib.get_close_matches(forms[-1], list(by_key), n=n, cutoff=0.4)
+        if not close:
+            forms = name_forms(written, self._pattern)
+            if forms:
+                close = difflib.get_close_matches(forms[-1], list(by_key), n=n, cutoff=0.4)
         return [by_key[c] for c in close]

@@ -208,6 +208,10 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
                 if "status" not in result.columns:
                     result["status"] = statuses
             if col.kind == "int":
+                too_big = parsed.abs() >= 2 ** 53  # no whole number a table holds is this large (1e308)
+                if too_big.any():
+                    bad.extend(series[too_big].tolist())
+                    parsed = parsed.where(~too_big)
                 parsed = parsed.round().astype("Int64")
         elif col.kind in ("date", "datetime", "month"):
             formats = source.dates.get(col.name)

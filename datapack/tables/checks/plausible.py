@@ -258,5 +258,12 @@ def drop_non_finite(selected: pd.DataFrame, source: Any, out: Any) -> pd.DataFra
 
 
 def _infinite(cell: Any) -> bool:
-    number = parse_number(cell)
-    return bool(number and number.value is not None and not math.isfinite(number.value))
+    """A cell written as an infinite number: ``1e999``, ``inf`` (which :func:`parse_number` refuses as a number)."""
+    if isinstance(cell, float):
+        return not math.isfinite(cell) and not math.isnan(cell)
+    text = str(cell).strip().replace(",", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isinf(value)
