@@ -58,6 +58,11 @@ def _files_for_facility(estate: Estate, facility_id: str) -> set[str]:
     return used
 
 
+#: The files that describe the packs beside them: taken away when a build starts changing packs, written last.
+SUMMARIES = ("index.html", "manifest.json", "comparison.html", "comparison.docx", "comparison.xlsx",
+             "comparison.json")
+
+
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
           reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx", "xlsx"),
           built_at: dt.datetime | None = None, jobs: int | None = None) -> BuildResult:
@@ -65,7 +70,21 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
 
     ``jobs`` facilities are rendered at once (default: the processors, at
     most 4); the writing stays in this process, so only it touches ``output/``.
+    The output folder is checked, claimed and locked for the whole build
+    (:func:`datapack.output_dir.open_output`: a second build on it is refused);
+    what a killed build left there is cleared first. The index and manifest
+    (and, building every facility, the comparison) are taken away before the
+    first pack changes and written last, so they always list the packs beside them.
     """
+    from datapack.output_dir import open_output
+
+    target = output if output is not None else config.resolve(config.output)
+    with open_output(target, config.base_dir, retire=SUMMARIES if facilities is None else SUMMARIES[:2]) as writer:
+        return _build(config, facilities, writer, reporter, formats, built_at, jobs)
+
+
+def _build(config: Config, facilities: list[str] | None, writer: Writer, reporter: Reporter | None,
+           formats: tuple[str, ...], built_at: dt.datetime | None, jobs: int | None) -> BuildResult:
     from datapack.analysis import estate_context, facility_context, facility_slugs
     from datapack.render import default_template_dirs, render_index_html
     from datapack.render.pdf import INSTALL_HINT, libreoffice_available
@@ -82,7 +101,6 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
         estate = load_estate(config, progress=step, as_of=built_at)
     for problem in estate.report.problems:
         reporter.info(str(problem))
-    writer = Writer(output or config.resolve(config.output))
     result = BuildResult(writer.root, estate=estate)
     slugs = facility_slugs(estate)
     wanted = _select(slugs, facilities, estate)
@@ -125,11 +143,52 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
             write_comparison(analysis, writer, built_at, dirs, formats=tuple(formats) + ("json",),
                              enquiry=enquiry_counts)
             step("comparison")
-    index = estate_context(estate, control, built_at, list(result.written))
+    kept = _settle_packs(writer, slugs, result, every=facilities is None)
+    index = estate_context(estate, control, built_at, list(result.written) + kept)
     writer.write_file("index.html", render_index_html(index, dirs).encode())
-    writer.write_file("manifest.json", json.dumps(manifest(estate, built_at), indent=2).encode())
+    summary = manifest(estate, built_at) | {"packs": _packs(writer)}
+    writer.write_file("manifest.json", json.dumps(summary, indent=2).encode())
     result.notes = notes
     return result
+
+
+def _settle_packs(writer: Writer, slugs: dict[str, str], result: BuildResult, every: bool) -> list[str]:
+    """Remove the packs datapack wrote earlier that this build leaves out of date; the ids of those kept.
+
+    Building every facility, the folder keeps only this build's packs (a
+    facility gone from the register, or failing this time, has none). Building
+    some, the others' packs stay while their facility is in the register.
+    """
+    built = {path.name for path in result.written.values()}
+    folders = {slug: fid for fid, slug in slugs.items()}
+    kept = []
+    for name, about in _pack_manifests(writer).items():
+        if name in built:
+            continue
+        if every or folders.get(name) != about.get("facility_id"):
+            writer.remove(name)
+        else:
+            kept.append(about["facility_id"])
+    return kept
+
+
+def _packs(writer: Writer) -> list[dict]:
+    """The packs in the output folder, each with its facility and when it was built (for the manifest)."""
+    return [{"folder": name, "facility_id": about.get("facility_id"), "built_at": about.get("built_at")}
+            for name, about in _pack_manifests(writer).items()]
+
+
+def _pack_manifests(writer: Writer) -> dict[str, dict]:
+    """Folder name -> manifest of every facility pack datapack wrote in the output folder."""
+    packs = {}
+    for name in writer.entries():
+        try:
+            about = json.loads((writer.root / name / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(about, dict) and about.get("tool") == "datapack" and about.get("facility_id"):
+            packs[name] = about
+    return packs
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from datapack import __version__
+from datapack.cli_output import output_errors, output_option
 from datapack.config import Config, load_config
 from datapack.problems import InputError, Problem
 from datapack.progress import Reporter
@@ -159,15 +160,14 @@ def formats() -> None:
 @click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
 @click.option("--facility", "facilities", multiple=True, metavar="ID",
               help="Build only this facility (id, name or alias); repeat for more.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the packs (default: 'output' from the configuration).")
+@output_option()
 @click.option("--format", "formats", multiple=True, type=click.Choice(["html", "docx", "xlsx", "pdf"]),
               help="Formats to write; repeat for several (default: html, docx and xlsx; pdf needs LibreOffice).")
 @click.option("--strict", is_flag=True, help="Stop without writing when any source has an error.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Facilities rendered at once (default: the processors, at most 4).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
-def build(config_path: str, facilities: tuple[str, ...], output: Path | None, formats: tuple[str, ...],
+def build(config_path: str, facilities: tuple[str, ...], output: str | None, formats: tuple[str, ...],
           strict: bool, jobs: int | None, quiet: bool) -> None:
     """Build a pack for every facility (or those named with --facility).
 
@@ -175,9 +175,12 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
     with --strict any error stops the build before anything is written.
     """
     from datapack.build import build as run_build
+    from datapack.output_dir import check_target
 
     _doing(f"reading the configuration {config_path}")
     config = _load(config_path)
+    with output_errors(output is not None):  # a bad folder is refused before minutes of reading
+        target = check_target(output if output is not None else config.resolve(config.output), config.base_dir)
     _doing("building the packs")
     reporter = Reporter(quiet)
     if strict:
@@ -189,8 +192,9 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
             raise click.ClickException(f"{len(report.errors)} error(s) in the sources; nothing was written "
                                        "(run 'datapack validate' for the full report).")
     try:
-        result = run_build(config, list(facilities) or None, output, reporter,
-                           tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs)
+        with output_errors(output is not None):
+            result = run_build(config, list(facilities) or None, target, reporter,
+                               tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs)
     except InputError as exc:
         _print_problems(exc.problems)
         raise click.ClickException("nothing was built.")
@@ -207,22 +211,32 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-              show_default=True, help="Folder to write the demo estate to (sources/ and datapack.yaml).")
+@click.option("--out", "out_dir", default="demo", show_default=True, metavar="FOLDER",
+              help="Folder to write the demo estate to (sources/ and datapack.yaml).")
 @click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same estate.")
 @click.option("--facilities", "n_facilities", default=12, show_default=True, help="Number of facilities.")
 @click.option("--months", default=36, show_default=True, help="Months of data, ending September 2026.")
 @click.option("--force", is_flag=True, help="Overwrite an existing datapack.yaml and demo sources.")
 @click.option("--quiet", "-q", is_flag=True, help="No messages.")
-def demo(out_dir: Path, seed: int, n_facilities: int, months: int, force: bool, quiet: bool) -> None:
-    """Write a realistic synthetic estate in the real export formats, with known signals planted."""
+def demo(out_dir: str, seed: int, n_facilities: int, months: int, force: bool, quiet: bool) -> None:
+    """Write a realistic synthetic estate in the real export formats, with known signals planted.
+
+    The estate is written to a staging folder and moved into place, datapack.yaml last, so a
+    run that is stopped leaves no configuration naming files that are not there.
+    """
     from datapack.demo import generate
 
+    if not out_dir.strip():
+        raise click.BadParameter(f"the folder is empty ({out_dir!r}); name one, for example --out mydemo.",
+                                 param_hint="'--out'")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.BadParameter(f"{str(out_dir)!r} is a file, not a folder.", param_hint="'--out'")
     if (out_dir / "datapack.yaml").exists() and not force:
         raise click.ClickException(f"{out_dir / 'datapack.yaml'} exists; use --force to overwrite it, "
                                    "or --out to choose another folder.")
     try:
-        generate(out_dir, seed=seed, facilities=n_facilities, months=months)
+        generate(out_dir, seed=seed, facilities=n_facilities, months=months, overwrite=force)
     except ValueError as exc:
         raise click.ClickException(str(exc))
     if not quiet:
