@@ -128,8 +128,20 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     index = estate_context(estate, control, built_at, list(result.written))
     writer.write_file("index.html", render_index_html(index, dirs).encode())
     writer.write_file("manifest.json", json.dumps(manifest(estate, built_at), indent=2).encode())
+    from datapack.leakgate import gate  # last: reads back every file written, fails the build on an identifier
+
+    with reporter.task("Checking outputs for identifiers", 1) as step:
+        result.failed.update(gate(writer, estate.identifiers, allowed=_configured_emails(config)))
+        step("leak gate")
     result.notes = notes
     return result
+
+
+def _configured_emails(config: Config) -> list[str]:
+    """E-mail addresses written in the project settings (a body's contact): not a leak when a pack shows them."""
+    import re
+
+    return re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", json.dumps(config.project.model_dump(), default=str))
 
 
 @dataclass(frozen=True)

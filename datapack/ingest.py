@@ -18,12 +18,16 @@ from datapack import adapters
 from datapack.cache import RawCache, file_sha256
 from datapack.config import Config, SourceConfig
 from datapack.problems import InputError, Problem, Report
+from datapack.redaction.known import KnownIdentifiers
+from datapack.redaction.tables import protect
 from datapack.tables import schemas
 from datapack.tables.facilities import FacilityIndex
 from datapack.tables.mapping import to_canonical
 from datapack.tables.survey_long import codebook_rows
 
 Progress = Callable[[str], None]
+#: Key of ``RawTable.meta`` where survey adapters put the contact values they drop (taken out before caching).
+PERSONAL_VALUES = "personal_values"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Estate:
     tables: dict[str, pd.DataFrame]
     files: list[SourceFile] = field(default_factory=list)
     report: Report = field(default_factory=Report)
+    #: Identifiers the inputs hold (person refs, names ...), for the leak gate: in memory only, never written.
+    identifiers: KnownIdentifiers = field(default_factory=KnownIdentifiers, repr=False, compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables.get(name, schemas.empty(name))
@@ -60,7 +66,8 @@ def _settings(source: SourceConfig) -> dict:
     """The source settings that change what an adapter returns (the cache key)."""
     return {k: getattr(source, k) for k in ("format", "sheet", "header_row", "encoding", "delimiter", "options")} | {
         "columns": source.columns, "skip_rows": source.skip_rows,
-        "unpivot": source.unpivot.model_dump() if source.unpivot else None}
+        "unpivot": source.unpivot.model_dump() if source.unpivot else None,
+        "dropped": PERSONAL_VALUES}  # entries cached before contact values were collected are read again
 
 
 def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfig:
@@ -83,6 +90,8 @@ def read_file(path: Path, source: SourceConfig, cache: RawCache) -> tuple[list, 
     if cached is not None:
         return cached, fmt, sha, True
     raws = adapters.get(fmt).read(path, source)
+    if any(raw.meta.get(PERSONAL_VALUES) for raw in raws):
+        return raws, fmt, sha, False  # contact details the adapter dropped are never written, not even to the cache
     cache.put(key, raws)
     return raws, fmt, sha, False
 
@@ -117,6 +126,7 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
     derived_questions: list[dict] = []
     index: FacilityIndex | None = None
     added: dict[str, str] = {}
+    personal: list[tuple[str, str]] = []
     for source in config.ordered_sources():
         if only_tables and source.table not in only_tables | {"facilities"}:
             continue
@@ -138,6 +148,7 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                 continue
             rows = 0
             for raw in raws:
+                personal += raw.meta.pop(PERSONAL_VALUES, [])
                 if source.table == "survey_responses" and raw is not raws[0]:
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
@@ -157,7 +168,8 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
         tables["facilities"] = pd.concat([tables.get("facilities", schemas.empty("facilities")), pd.DataFrame(
             [{"facility_id": i, "name": n, "facility_type": "other"} for n, i in added.items()])], ignore_index=True)
     tables["survey_questions"] = _merge_codebook(tables.get("survey_questions"), derived_questions)
-    return Estate(config, tables, files, report)
+    identifiers = protect(tables, personal)  # every free-text column redacted once, before anything reads it
+    return Estate(config, tables, files, report, identifiers)
 
 
 def _survey_keys(source: SourceConfig) -> list[str]:
