@@ -148,6 +148,11 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     writer.write_file("index.html", render_index_html(index, dirs).encode())
     summary = manifest(estate, built_at) | {"packs": _packs(writer)}
     writer.write_file("manifest.json", json.dumps(summary, indent=2).encode())
+    from datapack.leakgate import gate  # last: reads back every file written, fails the build on an identifier
+
+    with reporter.task("Checking outputs for identifiers", 1) as step:
+        result.failed.update(gate(writer, estate.identifiers, allowed=_configured_emails(config)))
+        step("leak gate")
     result.notes = notes
     return result
 
@@ -189,6 +194,13 @@ def _pack_manifests(writer: Writer) -> dict[str, dict]:
         if isinstance(about, dict) and about.get("tool") == "datapack" and about.get("facility_id"):
             packs[name] = about
     return packs
+
+
+def _configured_emails(config: Config) -> list[str]:
+    """E-mail addresses written in the project settings (a body's contact): not a leak when a pack shows them."""
+    import re
+
+    return re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", json.dumps(config.project.model_dump(), default=str))
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,14 @@ def export_command(config_path: str, output: str | None) -> None:
                 click.echo(str(problem), err=True)
             raise click.ClickException("nothing was exported.")
         target = write_datapackage(writer, estate, analysis)
+        from datapack.leakgate import scan
+
+        leaks = scan(target, estate.identifiers)  # the leak gate, as after a build: files kept, the export failed
+    for finding in leaks:
+        click.echo(f"LEAK {finding}", err=True)
+    if leaks:
+        raise click.ClickException(f"the leak gate found {len(leaks)} identifier(s) in {target}: do not send it; "
+                                   "correct the sources named above and export again.")
     resources = len(json.loads((target / "datapackage.json").read_text(encoding="utf-8"))["resources"])
     errors = len(estate.report.errors)
     click.echo(f"Wrote a data package of {resources} resources to {target}"

@@ -24,6 +24,8 @@ from datapack.adapters import guard
 from datapack.cache import RawCache, file_sha256
 from datapack.config import Config, SourceConfig
 from datapack.problems import InputError, Problem, Report
+from datapack.redaction.known import KnownIdentifiers
+from datapack.redaction.tables import protect
 from datapack.tables import schemas
 from datapack.tables.checks import run_checks
 from datapack.tables.checks.totals import fold_footnoted
@@ -33,6 +35,8 @@ from datapack.tables.survey_long import codebook_rows
 
 Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
+#: Key of ``RawTable.meta`` where survey adapters put the contact values they drop (taken out before caching).
+PERSONAL_VALUES = "personal_values"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Estate:
     tables: dict[str, pd.DataFrame]
     files: list[SourceFile] = field(default_factory=list)
     report: Report = field(default_factory=Report)
+    #: Identifiers the inputs hold (person refs, names ...), for the leak gate: in memory only, never written.
+    identifiers: KnownIdentifiers = field(default_factory=KnownIdentifiers, repr=False, compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables.get(name, schemas.empty(name))
@@ -72,7 +78,8 @@ def _settings(source: SourceConfig) -> dict:
         "unpivot": source.unpivot.model_dump() if source.unpivot else None,
         # heading rows, and the headings of composed columns, change which rows are found as the header
         "header_rows": source.header_rows, "date_parts": {k: v.model_dump() for k, v in source.date_parts.items()},
-        "sums": source.sums}
+        "sums": source.sums,
+        "dropped": PERSONAL_VALUES}  # entries cached before contact values were collected are read again
 
 
 def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfig:
@@ -110,6 +117,8 @@ def read_file(path: Path | None, source: SourceConfig, cache: RawCache,
     if cached is not None:
         return cached, fmt, sha, True
     raws = adapter.read(path, source)
+    if any(raw.meta.get(PERSONAL_VALUES) for raw in raws):
+        return raws, fmt, sha, False  # contact details the adapter dropped are never written, not even to the cache
     cache.put(key, raws)
     return raws, fmt, sha, False
 
@@ -151,6 +160,7 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
     derived_questions: list[dict] = []
     index: FacilityIndex | None = None
     added: dict[str, str] = {}
+    personal: list[tuple[str, str]] = []
     for source in config.ordered_sources():
         if only_tables and source.table not in only_tables | {"facilities"}:
             continue
@@ -188,6 +198,7 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                 continue
             rows = 0
             for raw in raws:
+                personal += raw.meta.pop(PERSONAL_VALUES, [])
                 if source.table == "survey_responses" and raw is not raws[0]:
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
@@ -217,7 +228,8 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
     report.extend(problems)
     report.problems = fold_footnoted(report.problems)
     tables["survey_questions"] = _merge_codebook(tables.get("survey_questions"), derived_questions)
-    return Estate(config, tables, files, report)
+    identifiers = protect(tables, personal)  # every free-text column redacted once, before anything reads it
+    return Estate(config, tables, files, report, identifiers)
 
 
 def _read_before(read: dict, path: Path, sha: str, source: SourceConfig) -> tuple[Path, str] | None:

@@ -27,6 +27,7 @@ from datapack.adapters.base import RawTable
 from datapack.adapters.survey_common import (Grid, Question, as_text, check_options, data_rows, flag, header_index,
                                              headings, humanise, is_location, multi, names, option_columns,
                                              read_grid, single, submitted, table, text_grid)
+from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
 
 META = {"submissiondate", "key", "parent_key", "attachmentspresent", "attachmentsexpected", "status", "reviewstate",
@@ -78,7 +79,7 @@ def read_questions(heads: list[str], records: list, strip: bool, declared: set[s
         head, low = heads[i], heads[i].lower()
         answers = [cells[i] for _, cells in records]
         if low in PERSONAL or low.startswith("meta-instancename") or _GEO_PART.search(head) or is_location(answers):
-            left_out["personal_columns_dropped"].append(head)
+            drop_personal(left_out, head, answers)
             i += 1
             continue
         if low in META or low.startswith("meta-"):

@@ -116,6 +116,22 @@ def as_text(cell: Any) -> str | None:
     return cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else str(cell)
 
 
+def drop_personal(left_out: dict, head: str, answers: list[Any]) -> None:
+    """Note a contact column as dropped; its values go to ``left_out["personal_values"]``.
+
+    Those values are for the leak gate only: the reader takes them out of the
+    table's ``meta`` before anything else sees it and never caches the table.
+    Location columns and single words (a first name alone) are not kept.
+    """
+    left_out["personal_columns_dropped"].append(head)
+    if is_location(answers) or re.search(r"(?i)geo|latitude|longitude|location|gps", head):
+        return
+    kind = "email" if re.search(r"(?i)e.?mail", head) else "personal"
+    values = [str(a).strip() for a in answers if not is_blank(a)]
+    left_out.setdefault("personal_values", []).extend(
+        (kind, v) for v in values if len(v.split()) > 1 or any(c.isdigit() or c == "@" for c in v))
+
+
 def is_personal(heading: str) -> bool:
     """True when a metadata heading names contact or location data."""
     return bool(_PERSONAL.search(normalise_label(heading)))
