@@ -11,19 +11,26 @@ configurations is tested in test_realdata_build.py.
 from __future__ import annotations
 
 import csv
+import re
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from datapack.cli import main
 from datapack.config import load_config
 from datapack.ingest import load_estate
 
 from conftest import REALDATA, TESTS
 
 CONFIGS = TESTS / "realdata"
+README = TESTS.parent / "README.md"
+FOLDERS = ["", "uk-prison-register-codes", "uk-deaths-in-prison-custody", "uk-hmpps-population-bulletin",
+           "uk-weekly-prison-population", "nhs-mhsds-restrictive-interventions", "uk-police-use-of-force",
+           "ie-prison-population"]
 T = pd.Timestamp
 
 
@@ -52,10 +59,7 @@ def sheet_rows(path: Path, sheet: str) -> list[list]:
     return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
 
 
-@pytest.mark.parametrize("folder", ["", "uk-prison-register-codes", "uk-deaths-in-prison-custody",
-                                    "uk-hmpps-population-bulletin", "uk-weekly-prison-population",
-                                    "nhs-mhsds-restrictive-interventions", "uk-police-use-of-force",
-                                    "ie-prison-population"])
+@pytest.mark.parametrize("folder", FOLDERS)
 def test_every_configuration_loads_its_files_without_an_error(estate, folder):
     loaded = estate(folder)
     assert errors(loaded) == []
@@ -65,9 +69,25 @@ def test_every_configuration_loads_its_files_without_an_error(estate, folder):
     assert rows and all(rows.values())
 
 
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_validate_passes_as_the_readme_says(realdata, folder):
+    result = CliRunner().invoke(main, ["validate", "--quiet", "--config", str(CONFIGS / folder / "datapack.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "OK: no errors" in result.output
+
+
 def test_every_folder_of_real_data_has_a_configuration(realdata):
     folders = {p.name for p in realdata.iterdir() if p.is_dir()}
-    assert folders <= {p.parent.name for p in CONFIGS.glob("*/datapack.yaml")}
+    assert folders == {p.parent.name for p in CONFIGS.glob("*/datapack.yaml")}
+    assert {str(p.parent.relative_to(CONFIGS)).strip(".") for p in CONFIGS.rglob("datapack.yaml")} == set(FOLDERS)
+
+
+def test_the_readme_lists_every_real_data_configuration_and_commands_that_exist():
+    section = README.read_text().split("### Real published files")[1].split("\n## ")[0]
+    for config in CONFIGS.rglob("datapack.yaml"):
+        assert f"`{config.relative_to(CONFIGS).as_posix()}`" in section
+    for named in re.findall(r"--config (\S+)", section):
+        assert (TESTS.parent / named).is_file()
 
 
 # uk-prison-register-codes -----------------------------------------------------------------------

@@ -44,8 +44,16 @@ class Built:
             pack = json.loads(path.read_text())
             self.packs[pack["facility"]["id"]] = pack
 
+    def pack(self, facility_id: str) -> dict:
+        """The pack.json of one facility; a clear failure when it was not written."""
+        assert facility_id in self.packs, f"no pack for {facility_id!r}: {self.result.output[-2000:]}"
+        return self.packs[facility_id]
+
     def by_name(self, name: str) -> dict:
-        return next(p for p in self.packs.values() if p["facility"]["name"] == name)
+        """The pack.json of the facility with this name."""
+        found = [p for p in self.packs.values() if p["facility"]["name"] == name]
+        assert len(found) == 1, f"{len(found)} packs named {name!r}: {self.result.output[-2000:]}"
+        return found[0]
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +72,10 @@ def built(realdata, _builds, tmp_path_factory):
 
 
 def indicator(pack: dict, indicator_id: str) -> dict:
-    return next(i for i in pack["indicators"] if i["id"] == indicator_id)
+    """One key indicator of a pack."""
+    found = [i for i in pack["indicators"] if i["id"] == indicator_id]
+    assert found, f"{pack['facility']['name']}: no indicator {indicator_id!r} among {[i['id'] for i in pack['indicators']]}"
+    return found[0]
 
 
 def value(figure: dict):
@@ -84,12 +95,12 @@ def test_every_configuration_builds_a_pack_for_every_facility(built, folder):
 def test_the_register_pack_names_each_establishment_as_the_register_does(built):
     build = built("uk-prison-register-codes")
     assert len(build.packs) == 151
-    assert build.packs["AC"]["facility"]["name"] == "HMP/YOI Altcourse"
+    assert build.pack("AC")["facility"]["name"] == "HMP/YOI Altcourse"
 
 
 @pytest.mark.parametrize("folder", ["uk-hmpps-population-bulletin", ""])
 def test_altcourse_population_and_capacity_reach_its_pack(built, folder):
-    months = {m["month"]: m for m in built(folder).packs["AC"]["population"]["months"]}
+    months = {m["month"]: m for m in built(folder).pack("AC")["population"]["months"]}
     # SOURCE.md check value (December 2024); January 2024 as printed in prison-pop-jan-2024.ods
     for month, figures in {"2024-12": (790, 790, 1204, 1136), "2024-01": (780, 780, 1184, 1162)}.items():
         row = months[month]
@@ -99,7 +110,7 @@ def test_altcourse_population_and_capacity_reach_its_pack(built, folder):
 
 
 def test_the_weekly_series_reaches_the_pack_as_the_latest_count_of_each_month(built, realdata):
-    pack = built("uk-weekly-prison-population").packs["england-and-wales"]
+    pack = built("uk-weekly-prison-population").pack("england-and-wales")
     with (realdata / "uk-weekly-prison-population" / "prison_population.csv").open(newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["population"]]
     latest: dict[str, int] = {}
@@ -122,7 +133,7 @@ def _deaths_by_window(realdata: Path) -> dict[str, int]:
 def test_deaths_in_each_pack_add_up_to_the_deaths_in_the_file(built, realdata):
     build = built("uk-deaths-in-prison-custody")
     totals: dict[str, int] = defaultdict(int)
-    window = build.packs["PR"]["incidents"]["windows"]["last"]   # Parc: the most deaths in the latest year
+    window = build.pack("PR")["incidents"]["windows"]["last"]   # Parc: the most deaths in the latest year
     assert (window["first"], window["last"]) == ("2023-10", "2024-09")
     for pack in build.packs.values():
         for category in pack["incidents"]["categories"]:
@@ -134,9 +145,9 @@ def test_deaths_in_each_pack_add_up_to_the_deaths_in_the_file(built, realdata):
 
 def test_force_incidents_reach_the_pack_as_whole_financial_years(built):
     build = built("uk-police-use-of-force")
-    met = indicator(build.packs["Metropolitan"], "use_of_force")
+    met = indicator(build.pack("Metropolitan"), "use_of_force")
     assert (value(met["last"]), value(met["prev"])) == (157_705, 129_729)    # Table 12, 2019/20 and 2018/19
-    national = indicator(build.packs["england-and-wales-all-forces"], "use_of_force_custody_block")
+    national = indicator(build.pack("england-and-wales-all-forces"), "use_of_force_custody_block")
     assert (value(national["last"]), value(national["prev"])) == (61_302, 55_192)   # Table 9, custody block
 
 
@@ -163,5 +174,5 @@ def test_people_restrained_reach_the_pack_and_a_suppressed_month_is_never_counte
 
 
 def test_the_irish_service_gets_its_pack(built):
-    pack = built("ie-prison-population").packs["ips"]
+    pack = built("ie-prison-population").pack("ips")
     assert pack["facility"]["name"] == "Irish Prison Service (all prisons)"
