@@ -5,4 +5,4 @@ The package reads as the pipeline: ``adapters`` (read files) -> ``tables``
 (HTML, Word, JSON) -> ``writer`` (the only code that touches ``output/``).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

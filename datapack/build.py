@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datapack import __version__
-from datapack.build_time import build_time
+from datapack.build_time import build_time, source_date_epoch
 from datapack.config import Config
 from datapack.disclosure import Control
 from datapack.ingest import Estate, load_estate
@@ -59,6 +59,11 @@ def _files_for_facility(estate: Estate, facility_id: str) -> set[str]:
     return used
 
 
+#: The files that describe the packs beside them: taken away when a build starts changing packs, written last.
+SUMMARIES = ("index.html", "manifest.json", "comparison.html", "comparison.docx", "comparison.xlsx",
+             "comparison.json")
+
+
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
           reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx", "xlsx"),
           built_at: dt.datetime | None = None, jobs: int | None = None) -> BuildResult:
@@ -66,7 +71,21 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
 
     ``jobs`` facilities are rendered at once (default: the processors, at
     most 4); the writing stays in this process, so only it touches ``output/``.
+    The output folder is checked, claimed and locked for the whole build
+    (:func:`datapack.output_dir.open_output`: a second build on it is refused);
+    what a killed build left there is cleared first. The index and manifest
+    (and, building every facility, the comparison) are taken away before the
+    first pack changes and written last, so they always list the packs beside them.
     """
+    from datapack.output_dir import open_output
+
+    target = output if output is not None else config.resolve(config.output)
+    with open_output(target, config.base_dir, retire=SUMMARIES if facilities is None else SUMMARIES[:2]) as writer:
+        return _build(config, facilities, writer, reporter, formats, built_at, jobs)
+
+
+def _build(config: Config, facilities: list[str] | None, writer: Writer, reporter: Reporter | None,
+           formats: tuple[str, ...], built_at: dt.datetime | None, jobs: int | None) -> BuildResult:
     from datapack.analysis import estate_context, facility_context, facility_slugs
     from datapack.render import default_template_dirs, render_index_html
     from datapack.render.pdf import INSTALL_HINT, libreoffice_available
@@ -79,11 +98,10 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     reporter = reporter or Reporter(quiet=True)
     total = sum(len(config.files_for(s)) for s in config.sources)
     with reporter.task("Reading sources", total) as step:
-        estate = load_estate(config, progress=step)
+        estate = load_estate(config, progress=step, as_of=built_at or source_date_epoch())
     built_at = built_at or build_time(estate)  # SOURCE_DATE_EPOCH, else the inputs' newest date: see build_time
     for problem in estate.report.problems:
         reporter.info(str(problem))
-    writer = Writer(output or config.resolve(config.output))
     result = BuildResult(writer.root, estate=estate)
     slugs = facility_slugs(estate)
     wanted = _select(slugs, facilities, estate)
@@ -100,7 +118,7 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
         for fid, outcome in _render_all(job, wanted, jobs):
             if isinstance(outcome, str):  # one facility's failure must not stop the others
                 result.failed[fid] = outcome
-                reporter.info(f"FAILED {fid}: {outcome}")
+                reporter.info(f"FAILED {fid}: {outcome.splitlines()[0]}")  # the traceback: --debug
             else:
                 files, enquiry_counts[fid] = outcome
                 try:
@@ -126,11 +144,64 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
             write_comparison(analysis, writer, built_at, dirs, formats=tuple(formats) + ("json",),
                              enquiry=enquiry_counts)
             step("comparison")
-    index = estate_context(estate, control, built_at, list(result.written))
+    kept = _settle_packs(writer, slugs, result, every=facilities is None)
+    index = estate_context(estate, control, built_at, list(result.written) + kept)
     writer.write_file("index.html", render_index_html(index, dirs).encode())
-    writer.write_file("manifest.json", json.dumps(manifest(estate, built_at), indent=2).encode())
+    summary = manifest(estate, built_at) | {"packs": _packs(writer)}
+    writer.write_file("manifest.json", json.dumps(summary, indent=2).encode())
+    from datapack.leakgate import gate  # last: reads back every file written, fails the build on an identifier
+
+    with reporter.task("Checking outputs for identifiers", 1) as step:
+        result.failed.update(gate(writer, estate.identifiers, allowed=_configured_emails(config)))
+        step("leak gate")
     result.notes = notes
     return result
+
+
+def _settle_packs(writer: Writer, slugs: dict[str, str], result: BuildResult, every: bool) -> list[str]:
+    """Remove the packs datapack wrote earlier that this build leaves out of date; the ids of those kept.
+
+    Building every facility, the folder keeps only this build's packs (a
+    facility gone from the register, or failing this time, has none). Building
+    some, the others' packs stay while their facility is in the register.
+    """
+    built = {path.name for path in result.written.values()}
+    folders = {slug: fid for fid, slug in slugs.items()}
+    kept = []
+    for name, about in _pack_manifests(writer).items():
+        if name in built:
+            continue
+        if every or folders.get(name) != about.get("facility_id"):
+            writer.remove(name)
+        else:
+            kept.append(about["facility_id"])
+    return kept
+
+
+def _packs(writer: Writer) -> list[dict]:
+    """The packs in the output folder, each with its facility and when it was built (for the manifest)."""
+    return [{"folder": name, "facility_id": about.get("facility_id"), "built_at": about.get("built_at")}
+            for name, about in _pack_manifests(writer).items()]
+
+
+def _pack_manifests(writer: Writer) -> dict[str, dict]:
+    """Folder name -> manifest of every facility pack datapack wrote in the output folder."""
+    packs = {}
+    for name in writer.entries():
+        try:
+            about = json.loads((writer.root / name / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(about, dict) and about.get("tool") == "datapack" and about.get("facility_id"):
+            packs[name] = about
+    return packs
+
+
+def _configured_emails(config: Config) -> list[str]:
+    """E-mail addresses written in the project settings (a body's contact): not a leak when a pack shows them."""
+    import re
+
+    return re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", json.dumps(config.project.model_dump(), default=str))
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,16 @@
 The key covers the file's bytes, the adapter, the settings that change how
 it reads (sheet, header row, options ...) and the datapack version, so any
 change to one of them reads the file afresh.
+
+An entry is written to a temporary file, locked while it is written, then
+renamed into place, so a reader never sees half an entry; temporary files
+left by a killed run (unlocked, since the system let the lock go) are
+removed when the cache is next opened.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -16,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from datapack import __version__
+
+#: Temporary entries: ``.datapack-tmp-*.tmp``, and ``tmp*.tmp`` from versions before that name.
+_TMP_PREFIX, _TMP_SUFFIX = ".datapack-tmp-", ".tmp"
 
 
 def file_sha256(path: Path) -> str:
@@ -34,6 +43,7 @@ class RawCache:
         self.folder = folder
         self.hits = 0
         self.misses = 0
+        self.swept = self.sweep()
 
     def key(self, sha256: str, adapter: str, settings: dict[str, Any]) -> str:
         blob = json.dumps({"sha": sha256, "adapter": adapter, "settings": settings, "version": __version__},
@@ -47,18 +57,46 @@ class RawCache:
         try:
             with path.open("rb") as handle:
                 value = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
             self.misses += 1
             return None
         self.hits += 1
         return value
 
     def put(self, key: str, value: Any) -> None:
+        """Store ``value``; a cache that cannot be written (disk full, folder gone) is only slower."""
         if self.folder is None:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so an interrupted run never leaves a half-written entry.
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.folder / f"{key}.pickle")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)  # so sweep() leaves it alone while this process lives
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.flush()
+                os.replace(tmp, self.folder / f"{key}.pickle")
+        except BaseException as exc:
+            Path(tmp).unlink(missing_ok=True)
+            if not isinstance(exc, OSError):
+                raise
+
+    def sweep(self) -> int:
+        """Remove temporary entries that no live process is writing (left by killed runs); say how many."""
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        removed = 0
+        for path in self.folder.iterdir():
+            name = path.name
+            if not name.endswith(_TMP_SUFFIX) or not name.startswith((_TMP_PREFIX, "tmp")) or path.is_symlink():
+                continue
+            try:
+                with path.open("rb") as handle:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    path.unlink()
+                    removed += 1
+            except OSError:  # being written by a live run (locked), or already gone
+                continue
+        return removed

@@ -8,17 +8,44 @@ the input formats.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
 import click
 
 from datapack import __version__
+from datapack.cli_output import output_errors, output_option
 from datapack.config import Config, load_config
 from datapack.problems import InputError, Problem
 from datapack.progress import Reporter
 
 CONFIG_HELP = "Configuration file (default: datapack.yaml in the current folder)."
+
+
+class _Guarded(click.Group):
+    """The command group, with one handler that turns an unexpected exception into a short message.
+
+    Problems with the inputs are reported as problems long before this; what
+    reaches here is a fault in datapack itself, so the message says what was
+    being done and how to report it. ``--debug`` shows the traceback instead.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("datapack.debug"):
+                raise
+            command = ctx.invoked_subcommand or "datapack"
+            doing = ctx.meta.get("datapack.doing", f"running 'datapack {command}'")
+            raise click.ClickException(
+                f"datapack failed while {doing}: {type(exc).__name__}: {exc}\n"
+                f"This is a fault in datapack, not something you did. Run the same command with --debug "
+                f"(datapack --debug {command} ...) to see where it happened, and report it with that output "
+                "to the project's issue tracker.") from None
 
 
 def _load(config_path: str) -> Config:
@@ -34,10 +61,30 @@ def _print_problems(problems: list[Problem], stream=None) -> None:
         click.echo(str(p), err=True)
 
 
-@click.group()
+@click.group(cls=_Guarded)
 @click.version_option(__version__, prog_name="datapack")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error, and debug messages.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Pre-visit datapacks for places of detention."""
+    ctx.meta["datapack.debug"] = debug
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _doing(what: str) -> None:
+    """Say what the command is doing, for the message if it fails unexpectedly."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["datapack.doing"] = what
+
+
+def _first_line(reason: str) -> str:
+    """A failure's first line; the traceback after it only with --debug."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("datapack.debug"):
+        return reason
+    return reason.strip().splitlines()[0] if reason.strip() else reason
 
 
 @main.command()
@@ -53,7 +100,9 @@ def validate(config_path: str, as_json: bool, quiet: bool) -> None:
     from datapack.tables.coverage import coverage
 
     reporter = Reporter(quiet or as_json)
+    _doing(f"reading the configuration {config_path}")
     config = _load(config_path)
+    _doing("reading the sources")
     total = sum(len(config.files_for(s)) for s in config.sources)
     with reporter.task("Reading sources", total) as step:
         estate = load_estate(config, progress=step)
@@ -111,15 +160,14 @@ def formats() -> None:
 @click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
 @click.option("--facility", "facilities", multiple=True, metavar="ID",
               help="Build only this facility (id, name or alias); repeat for more.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the packs (default: 'output' from the configuration).")
+@output_option()
 @click.option("--format", "formats", multiple=True, type=click.Choice(["html", "docx", "xlsx", "pdf"]),
               help="Formats to write; repeat for several (default: html, docx and xlsx; pdf needs LibreOffice).")
 @click.option("--strict", is_flag=True, help="Stop without writing when any source has an error.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Facilities rendered at once (default: the processors, at most 4).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
-def build(config_path: str, facilities: tuple[str, ...], output: Path | None, formats: tuple[str, ...],
+def build(config_path: str, facilities: tuple[str, ...], output: str | None, formats: tuple[str, ...],
           strict: bool, jobs: int | None, quiet: bool) -> None:
     """Build a pack for every facility (or those named with --facility).
 
@@ -127,8 +175,13 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
     with --strict any error stops the build before anything is written.
     """
     from datapack.build import build as run_build
+    from datapack.output_dir import check_target
 
+    _doing(f"reading the configuration {config_path}")
     config = _load(config_path)
+    with output_errors(output is not None):  # a bad folder is refused before minutes of reading
+        target = check_target(output if output is not None else config.resolve(config.output), config.base_dir)
+    _doing("building the packs")
     reporter = Reporter(quiet)
     if strict:
         from datapack.ingest import load_estate
@@ -139,8 +192,9 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
             raise click.ClickException(f"{len(report.errors)} error(s) in the sources; nothing was written "
                                        "(run 'datapack validate' for the full report).")
     try:
-        result = run_build(config, list(facilities) or None, output, reporter,
-                           tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs)
+        with output_errors(output is not None):
+            result = run_build(config, list(facilities) or None, target, reporter,
+                               tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs)
     except InputError as exc:
         _print_problems(exc.problems)
         raise click.ClickException("nothing was built.")
@@ -152,27 +206,37 @@ def build(config_path: str, facilities: tuple[str, ...], output: Path | None, fo
                    + (f"; {errors} source error(s) reported above (rows concerned left out)" if errors else ""))
     if result.failed:
         for fid, reason in result.failed.items():
-            click.echo(f"FAILED {fid}: {reason}", err=True)
+            click.echo(f"FAILED {fid}: {_first_line(reason)}", err=True)
         raise click.ClickException(f"{len(result.failed)} pack(s) could not be built; the others were written.")
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-              show_default=True, help="Folder to write the demo estate to (sources/ and datapack.yaml).")
+@click.option("--out", "out_dir", default="demo", show_default=True, metavar="FOLDER",
+              help="Folder to write the demo estate to (sources/ and datapack.yaml).")
 @click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same estate.")
 @click.option("--facilities", "n_facilities", default=12, show_default=True, help="Number of facilities.")
 @click.option("--months", default=36, show_default=True, help="Months of data, ending September 2026.")
 @click.option("--force", is_flag=True, help="Overwrite an existing datapack.yaml and demo sources.")
 @click.option("--quiet", "-q", is_flag=True, help="No messages.")
-def demo(out_dir: Path, seed: int, n_facilities: int, months: int, force: bool, quiet: bool) -> None:
-    """Write a realistic synthetic estate in the real export formats, with known signals planted."""
+def demo(out_dir: str, seed: int, n_facilities: int, months: int, force: bool, quiet: bool) -> None:
+    """Write a realistic synthetic estate in the real export formats, with known signals planted.
+
+    The estate is written to a staging folder and moved into place, datapack.yaml last, so a
+    run that is stopped leaves no configuration naming files that are not there.
+    """
     from datapack.demo import generate
 
+    if not out_dir.strip():
+        raise click.BadParameter(f"the folder is empty ({out_dir!r}); name one, for example --out mydemo.",
+                                 param_hint="'--out'")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.BadParameter(f"{str(out_dir)!r} is a file, not a folder.", param_hint="'--out'")
     if (out_dir / "datapack.yaml").exists() and not force:
         raise click.ClickException(f"{out_dir / 'datapack.yaml'} exists; use --force to overwrite it, "
                                    "or --out to choose another folder.")
     try:
-        generate(out_dir, seed=seed, facilities=n_facilities, months=months)
+        generate(out_dir, seed=seed, facilities=n_facilities, months=months, overwrite=force)
     except ValueError as exc:
         raise click.ClickException(str(exc))
     if not quiet:

@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
+from datapack.cli_output import output_folder, output_option
 from datapack.config import Config, load_config
 from datapack.problems import InputError
 
@@ -28,30 +28,39 @@ def _config(config_path: str) -> Config:
 
 @click.command("export")
 @click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the data package (default: datapackage/ in the configured output folder).")
-def export_command(config_path: str, output: Path | None) -> None:
-    """Write the canonical tables and pack figures as a Frictionless data package.
+@output_option("Folder for the outputs (default: 'output' from the configuration); the package is its "
+               "datapackage/ folder. datapack writes only into an empty folder or one it made.")
+def export_command(config_path: str, output: str | None) -> None:
+    """Write the canonical tables and pack figures as a Frictionless data package (datapackage/ in the output folder).
 
     Incidents leave only as monthly counts and survey answers only as results per question; no
     person-level identifier is written, and every count passes disclosure control (docs/exchange.md).
     """
     from datapack.analysis.estate import analyse
     from datapack.disclosure import Control
-    from datapack.exchange import export_datapackage
+    from datapack.exchange import write_datapackage
     from datapack.ingest import load_estate
 
     config = _config(config_path)
-    estate = load_estate(config)
-    for problem in estate.report.errors:
-        click.echo(str(problem), err=True)
-    try:
-        analysis = analyse(estate, Control(config.disclosure))
-    except InputError as exc:
-        for problem in exc.problems:
+    with output_folder(config, output) as writer:
+        estate = load_estate(config)
+        for problem in estate.report.errors:
             click.echo(str(problem), err=True)
-        raise click.ClickException("nothing was exported.")
-    target = export_datapackage(estate, analysis, output or config.resolve(config.output) / "datapackage")
+        try:
+            analysis = analyse(estate, Control(config.disclosure))
+        except InputError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException("nothing was exported.")
+        target = write_datapackage(writer, estate, analysis)
+        from datapack.leakgate import scan
+
+        leaks = scan(target, estate.identifiers)  # the leak gate, as after a build: files kept, the export failed
+    for finding in leaks:
+        click.echo(f"LEAK {finding}", err=True)
+    if leaks:
+        raise click.ClickException(f"the leak gate found {len(leaks)} identifier(s) in {target}: do not send it; "
+                                   "correct the sources named above and export again.")
     resources = len(json.loads((target / "datapackage.json").read_text(encoding="utf-8"))["resources"])
     errors = len(estate.report.errors)
     click.echo(f"Wrote a data package of {resources} resources to {target}"
@@ -60,14 +69,13 @@ def export_command(config_path: str, output: Path | None) -> None:
 
 @click.command("digest")
 @click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write digest.html and digest.json to this folder.")
+@output_option("Also write digest.html and digest.json to this folder (datapack writes only into an empty "
+               "folder or one it made).")
 @click.option("--json", "as_json", is_flag=True, help="Print the digest as JSON instead of text.")
-def digest_command(config_path: str, output: Path | None, as_json: bool) -> None:
+def digest_command(config_path: str, output: str | None, as_json: bool) -> None:
     """Print what is new in the last recorded build since the one before it."""
     from datapack.history import HistoryError, digest, latest_build, render_digest_html, render_digest_json
     from datapack.render import default_template_dirs
-    from datapack.writer import Writer
 
     config = _config(config_path)
     if config.history is None:
@@ -82,9 +90,9 @@ def digest_command(config_path: str, output: Path | None, as_json: bool) -> None
         raise click.ClickException(str(exc))
     if output is not None:
         dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
-        writer = Writer(output)
-        writer.write_file("digest.html", render_digest_html(result, dirs).encode())
-        writer.write_file("digest.json", render_digest_json(result).encode())
+        with output_folder(config, output) as writer:
+            writer.write_file("digest.html", render_digest_html(result, dirs).encode())
+            writer.write_file("digest.json", render_digest_json(result).encode())
     click.echo(render_digest_json(result) if as_json else digest_text(result), nl=not as_json)
 
 

@@ -13,30 +13,29 @@ from typing import Any
 
 import click
 
+from datapack.cli_output import output_folder, output_option
+
 CONFIG_HELP = "Configuration file (default: datapack.yaml in the current folder)."
-OUTPUT_HELP = "Folder to write to (default: 'output' from the configuration)."
 #: Reasons printed per facility by ``datapack schedule`` (the HTML and XLSX have them all).
 REASONS_SHOWN = 3
 
 
-def _analyse(config_path: str, output: Path | None, quiet: bool) -> tuple[Any, Any, dt.datetime, list[Path]]:
+def _analyse(config: Any, quiet: bool) -> tuple[Any, dt.datetime, list[Path]]:
     """Read and analyse the estate as ``datapack build`` does; user errors become ClickExceptions."""
     from datapack.analysis.estate import analyse
-    from datapack.build_time import build_time
-    from datapack.cli import _load, _print_problems
+    from datapack.build_time import build_time, source_date_epoch
+    from datapack.cli import _print_problems
     from datapack.disclosure import Control
     from datapack.ingest import load_estate
     from datapack.problems import InputError
     from datapack.progress import Reporter
     from datapack.render import default_template_dirs
-    from datapack.writer import Writer
 
-    config = _load(config_path)
     reporter = Reporter(quiet)
     total = sum(len(config.files_for(s)) for s in config.sources)
     try:
         with reporter.task("Reading sources", total) as step:
-            estate = load_estate(config, progress=step)
+            estate = load_estate(config, progress=step, as_of=source_date_epoch())
         built_at = build_time(estate)  # as ``datapack build`` dates it: same inputs, same bytes
         with reporter.task("Analysing the estate", 1) as step:
             analysis = analyse(estate, Control(config.disclosure), as_of=built_at)
@@ -47,9 +46,8 @@ def _analyse(config_path: str, output: Path | None, quiet: bool) -> tuple[Any, A
     errors = len(estate.report.errors)
     if errors and not quiet:
         click.echo(f"{errors} source error(s); the rows concerned are left out (run 'datapack validate').", err=True)
-    writer = Writer(output or config.resolve(config.output))
     dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
-    return analysis, writer, built_at, dirs
+    return analysis, built_at, dirs
 
 
 def _priorities(analysis: Any) -> list[dict[str, Any]]:
@@ -63,9 +61,9 @@ def _priorities(analysis: Any) -> list[dict[str, Any]]:
 
 @click.command()
 @click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None, help=OUTPUT_HELP)
+@output_option()
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
-def compare(config_path: str, output: Path | None, quiet: bool) -> None:
+def compare(config_path: str, output: str | None, quiet: bool) -> None:
     """Write the comparison pack: comparison.html, .docx, .xlsx and .json.
 
     Every facility on one page, filterable by type, peer group, region and
@@ -73,10 +71,13 @@ def compare(config_path: str, output: Path | None, quiet: bool) -> None:
     plots, deaths, recommendations, time since the last visit and the
     priority score with its parts. A starting point for planning, not a judgement.
     """
+    from datapack.cli import _load
     from datapack.estate_views.outputs import write_comparison
 
-    analysis, writer, built_at, dirs = _analyse(config_path, output, quiet)
-    paths = write_comparison(analysis, writer, built_at, dirs, priorities=_priorities(analysis))
+    config = _load(config_path)
+    with output_folder(config, output) as writer:
+        analysis, built_at, dirs = _analyse(config, quiet)
+        paths = write_comparison(analysis, writer, built_at, dirs, priorities=_priorities(analysis))
     if not quiet:
         click.echo(f"Wrote {', '.join(p.name for p in paths.values())} to {writer.root}")
 
@@ -93,9 +94,9 @@ def ranked_lines(rows: list[dict[str, Any]], reasons: int = REASONS_SHOWN) -> li
 
 @click.command()
 @click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None, help=OUTPUT_HELP)
+@output_option()
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages (the ranked list is still printed).")
-def schedule(config_path: str, output: Path | None, quiet: bool) -> None:
+def schedule(config_path: str, output: str | None, quiet: bool) -> None:
     """Suggest a visit programme: schedule.html and schedule.xlsx, and a ranked list here.
 
     Each facility gets a priority score (0-100) from weighted factors, shown
@@ -103,10 +104,13 @@ def schedule(config_path: str, output: Path | None, quiet: bool) -> None:
     last visit) bring a visit forward. Weights, bands and rules are settings
     under 'schedule:' in the configuration. An aid to prioritising, not a rating.
     """
+    from datapack.cli import _load
     from datapack.estate_views.outputs import write_schedule
 
-    analysis, writer, built_at, dirs = _analyse(config_path, output, quiet)
-    paths, rows = write_schedule(analysis, writer, built_at, dirs, priorities=_priorities(analysis))
+    config = _load(config_path)
+    with output_folder(config, output) as writer:
+        analysis, built_at, dirs = _analyse(config, quiet)
+        paths, rows = write_schedule(analysis, writer, built_at, dirs, priorities=_priorities(analysis))
     click.echo("Suggested visit programme (an aid to prioritising, not a rating), most urgent first:")
     for line in ranked_lines(rows):
         click.echo(line)

@@ -6,9 +6,11 @@ at once. Paths resolve against the folder of the configuration file.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
 from dataclasses import replace
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +18,8 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
                       model_validator)
 
+from datapack.config_values import (MAX_HEADER_ROW, Limits, check_delimiter, check_encoding, check_strptime,
+                                    check_regex)
 from datapack.problems import InputError, Problem
 
 TableName = Literal[
@@ -51,6 +55,7 @@ class Unpivot(_Strict):
     def _one_of(self) -> "Unpivot":
         if not self.columns and not self.pattern:
             raise ValueError("give 'columns' (a list of headings) or 'pattern' (a regular expression)")
+        check_regex(self.pattern, "pattern")
         return self
 
 
@@ -95,7 +100,8 @@ class SourceConfig(_Strict):
                              "omitted only for a database server (format sql with options.url).")
     format: str | None = Field(None, description="Adapter name; detected from the extension when omitted.")
     sheet: str | int | None = Field(None, description="Sheet name or 0-based index; first sheet when omitted.")
-    header_row: int | None = Field(None, ge=1, description="1-based header row; detected when omitted.")
+    header_row: int | None = Field(None, ge=1, le=MAX_HEADER_ROW,
+                                   description="1-based header row; detected when omitted.")
     encoding: str | None = Field(None, description="Text encoding; detected when omitted.")
     delimiter: str | None = Field(None, description="CSV delimiter; sniffed when omitted.")
     columns: dict[str, str | list[str]] = Field(
@@ -156,6 +162,62 @@ class SourceConfig(_Strict):
                                  f"{' and '.join(_PERIOD_COLUMNS)}")
         return dates
 
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        return check_delimiter(value)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        return check_encoding(value)
+
+    @field_validator("columns")
+    @classmethod
+    def _headings_given(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        for canonical, wanted in value.items():
+            options = [wanted] if isinstance(wanted, str) else wanted
+            if not options:
+                raise ValueError(f"{canonical}: an empty list of headings; give at least one")
+            if any(not o.strip() for o in options):
+                raise ValueError(f"{canonical}: a heading cannot be empty")
+        return value
+
+    @field_validator("dates")
+    @classmethod
+    def _formats_work(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        from datapack.tables.cells import strptime_formats
+
+        for canonical, formats in value.items():
+            listed = [formats] if isinstance(formats, str) else formats
+            if not listed:
+                raise ValueError(f"{canonical}: an empty list of date formats; give one, or remove the entry")
+            for fmt in strptime_formats(listed):  # 'excel' and 'financial_year' are keywords, not formats
+                try:
+                    check_strptime(fmt)
+                except ValueError as exc:
+                    raise ValueError(f"{canonical}: {exc}") from None
+        return value
+
+    @field_validator("skip_rows")
+    @classmethod
+    def _skip_patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        for heading, pattern in value.items():
+            check_regex(pattern, f"{heading}:")
+        return value
+
+    @field_validator("path_pattern")
+    @classmethod
+    def _path_pattern(cls, value: str | None) -> str | None:
+        return check_regex(value, "path_pattern")
+
+    @model_validator(mode="after")
+    def _has_path(self) -> "SourceConfig":
+        if self.path is None and not (self.format == "sql" and "url" in self.options):
+            raise ValueError("add 'path' (the file or glob to read); only a database source "
+                             "(format: sql with options.url) has none")
+        return self
+
 
 #: Columns whose cells may be financial-year labels (2019/20, 2011-12).
 _PERIOD_COLUMNS = ("period_start", "period_end")
@@ -178,13 +240,6 @@ def _layout_target(canonical: str, info: ValidationInfo, kinds: tuple[str, ...],
         if other != setting and canonical in (info.data.get(other) or {}):
             raise ValueError(f"{canonical}: is also under '{other}'; give it in one place")
     return cols[canonical]
-
-    @model_validator(mode="after")
-    def _has_path(self) -> "SourceConfig":
-        if self.path is None and not (self.format == "sql" and "url" in self.options):
-            raise ValueError("add 'path' (the file or glob to read); only a database source "
-                             "(format: sql with options.url) has none")
-        return self
 
 
 class Disclosure(_Strict):
@@ -218,6 +273,85 @@ class Analysis(_Strict):
     rise_threshold: float = Field(0.25, ge=0, description="A change of rate at least this large (25%) is raised.")
     survey_min_group: int = Field(11, ge=1, description="Smallest group of respondents discussed (IDSR uses 11).")
     overdue_share: float = Field(0.5, gt=0, le=1, description="Share of recommendations not achieved that is raised.")
+
+
+class Checks(_Strict):
+    """Sanity and plausibility checks on every source (README, "Checks").
+
+    What fails a check is reported as a located problem and left out of the
+    tables (or, for a duplicate, counted once), so no implausible or doubled
+    row reaches a pack; ``datapack build --strict`` makes any of them fatal.
+    """
+
+    earliest_year: int = Field(1970, ge=1800, le=2200, description="Event dates before 1 January of this year "
+                               "are implausible: reported and left out (facility opening dates are not checked).")
+    capacity_ratio: float = Field(2.0, gt=1, description="A population above this many times the facility's "
+                                  "capacity (its largest capacity figure that month, else the register's) is "
+                                  "reported and left out.")
+    max_population: float = Field(100_000, gt=0, description="Largest plausible population, capacity or "
+                                  "throughput of one facility in one month.")
+    max_count: float = Field(1_000_000, gt=0, description="Largest plausible count on one row (incidents, "
+                             "published counts, survey answers).")
+    max_duration_hours: float = Field(87_600, gt=0, description="Longest plausible segregation, separation or "
+                                      "seclusion, in hours (default 10 years).")
+    totals: Literal["drop", "keep"] = Field(
+        "drop", description="Rows whose facility reads as a total (Total, Sub total, Grand total, All "
+        "establishments, England and Wales, National, ...) are left out of the tables and checked against the "
+        "sum of their rows (drop), or kept as facilities (keep).")
+    total_labels: list[str] = Field(default_factory=list, description="More facility labels that mark a total "
+                                    "row, compared ignoring case and punctuation (e.g. 'Male estate').")
+    total_tolerance: float = Field(0.0, ge=0, lt=1, description="Relative difference allowed between a total row "
+                                   "and the sum of its rows (for figures rounded before they were summed).")
+    vocabulary: dict[str, list[str]] = Field(
+        default_factory=dict, description="Characteristic (ethnicity, age_band, ...) -> its canonical groups. "
+        "By default the groups of the population mix (the context table's '<Characteristic>: <group>' factors).")
+
+    @field_validator("vocabulary")
+    @classmethod
+    def _known_characteristics(cls, vocabulary: dict[str, list[str]]) -> dict[str, list[str]]:
+        from datapack.tables.schemas import CHARACTERISTICS
+
+        unknown = sorted(set(vocabulary) - set(CHARACTERISTICS))
+        if unknown:
+            raise ValueError(f"unknown characteristics {unknown}; use {', '.join(CHARACTERISTICS)}")
+        return vocabulary
+
+
+def _walk_glob(pattern: str) -> list[str]:
+    """Files matching a ``**`` pattern, visiting each real folder once (so symlink loops end).
+
+    ``glob.glob(recursive=True)`` follows a link such as ``loop -> ..`` about
+    40 levels deep and returns one file 40 times; two such links multiply.
+    """
+    parts = Path(pattern).parts
+    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    root, wanted = Path(*parts[:fixed]), parts[fixed:]
+    hidden_wanted = any(w.startswith(".") for w in wanted)
+    found, visited = [], set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        if not hidden_wanted:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+        relative = Path(folder).relative_to(root).parts
+        found += [os.path.join(folder, n) for n in names if _glob_match(relative + (n,), wanted)]
+    return found
+
+
+def _glob_match(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """Whether path ``parts`` match glob ``pattern`` segments as ``glob`` would (``**`` any folders, no dot-names)."""
+    if not pattern:
+        return not parts
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_glob_match(parts[i:], rest) for i in range(len(parts) + 1)
+                   if not any(p.startswith(".") for p in parts[:i]))
+    if not parts or (parts[0].startswith(".") and not head.startswith(".")):
+        return False
+    return fnmatch.fnmatchcase(parts[0], head) and _glob_match(parts[1:], rest)
 
 
 class Project(_Strict):
@@ -365,7 +499,9 @@ class Config(_Strict):
     disclosure: Disclosure = Disclosure()
     facilities: FacilityMatching = FacilityMatching()
     analysis: Analysis = Analysis()
+    checks: Checks = Field(Checks(), description="Sanity and plausibility checks on the sources.")
     schedule: Schedule = Field(Schedule(), description="The visit-priority model (datapack schedule).")
+    limits: Limits = Field(Limits(), description="How big an input may be (checked before it is read).")
     status_vocabulary: dict[str, str] = Field(
         default_factory=dict, description="Extra recommendation statuses -> internal scale.")
     sources: list[SourceConfig]
@@ -390,14 +526,26 @@ class Config(_Strict):
         return p if p.is_absolute() else self.base_dir / p
 
     def files_for(self, source: SourceConfig) -> list[Path]:
-        """Files matching a source's path or glob, sorted; none for a database server (no path)."""
+        """Files matching a source's path or glob, sorted, each real file once.
+
+        Symbolic links are resolved, so a file reached twice (a link beside
+        its target, a linked folder) is read once, and a link back up the
+        tree under ``**`` is not followed round and round.
+        """
         if source.path is None:
             return []
         pattern = str(self.resolve(source.path))
-        if glob.has_magic(pattern):
-            return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-        p = Path(pattern)
-        return [p] if p.is_file() else []
+        if not glob.has_magic(pattern):
+            p = Path(pattern)
+            return [p] if p.is_file() else []
+        found = _walk_glob(pattern) if "**" in pattern else glob.glob(pattern)
+        files, seen = [], set()
+        for p in sorted(Path(f) for f in found):
+            real = os.path.realpath(p)
+            if real not in seen and p.is_file():
+                seen.add(real)
+                files.append(p)
+        return files
 
     def ordered_sources(self) -> list[SourceConfig]:
         """Sources in load order: the register first."""
@@ -413,6 +561,9 @@ def _problem_from_pydantic(err: dict, file: str) -> Problem:
         hint = "add this setting"
     elif err["type"] == "literal_error":
         hint = "use one of the values listed"
+    elif err["type"] == "value_error" or err["type"].endswith(("_type", "_parsing", "less_than_equal",
+                                                                 "greater_than_equal", "greater_than")):
+        hint = "correct this setting; README.md (Configuration) says what each one takes"
     return Problem("config", f"{loc}: {err['msg']}", file=file, column=loc, hint=hint)
 
 
@@ -451,10 +602,14 @@ def load_config(path: str | Path) -> Config:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError([Problem("config-yaml", f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                                  row=mark.line + 1 if mark else None, hint="fix the indentation or quoting there")])
+        said = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line, however the parser put it
+        raise InputError([Problem("config-yaml", f"not valid YAML: {said}", file=str(path),
+                                  row=mark.line + 1 if mark else None,
+                                  hint="fix the indentation (spaces, not tabs) or quoting there")])
     if not isinstance(data, dict):
-        raise InputError([Problem("config-yaml", "expected a mapping of settings at the top level", file=str(path))])
+        raise InputError([Problem("config-yaml", "expected a mapping of settings at the top level", file=str(path),
+                                  hint="start with settings such as 'sources:' at the left margin "
+                                  "(see README.md, Configuration)")])
     try:
         config = Config.model_validate({**data, "base_dir": path.parent.resolve(),
                                         "digest": hashlib.sha256(text).hexdigest()})
@@ -475,7 +630,14 @@ def check_sources(config: Config, file: str) -> list[Problem]:
     for s in config.sources:
         where = f"sources.{s.name}"
         files = config.files_for(s)
-        if not files and s.path is not None:
+        target = config.resolve(s.path) if s.path is not None else None
+        if not files and s.path is not None and not glob.has_magic(str(target)) and target.exists():
+            kind = "a folder" if target.is_dir() else "not an ordinary file (a pipe or device)"
+            problems.append(Problem(
+                "not-a-file", f"{s.path!r} is {kind}", file=file, column=where,
+                severity="error" if s.required else "warning",
+                hint="point 'path' at the export itself, or at the files inside with a glob such as folder/*.csv"))
+        elif not files and s.path is not None:
             problems.append(Problem(
                 "source-missing", f"no file matches {s.path!r}", file=file, column=where,
                 severity="error" if s.required else "warning",

@@ -79,10 +79,24 @@ _EXTRA = {"context": ["status"], "incident_counts": ["category", "subcategory", 
           "first_month", "last_month", "basis", "count", "base", "rate", "rate_per", "status"]}
 
 
+#: The package's folder in the output folder (``datapack export``).
+PACKAGE_FOLDER = "datapackage"
+
+
 def export_datapackage(estate: Any, analysis: Any, out_dir: Path, created: dt.datetime | None = None) -> Path:
-    """Write the data package as the folder ``out_dir``, replacing an earlier one only once all is written."""
+    """Write the data package as the folder ``out_dir``, replacing an earlier one only once all is written.
+
+    ``out_dir``'s parent is the output folder, under the writer's rules: empty or datapack's, and
+    an earlier ``out_dir`` is replaced only if datapack wrote it.
+    """
     out_dir = Path(out_dir)
-    return Writer(out_dir.parent).write_folder(out_dir.name, datapackage_files(estate, analysis, created))
+    return write_datapackage(Writer(out_dir.parent), estate, analysis, created, name=out_dir.name)
+
+
+def write_datapackage(writer: Writer, estate: Any, analysis: Any, created: dt.datetime | None = None,
+                      name: str = PACKAGE_FOLDER) -> Path:
+    """Write the data package as the folder ``name`` of the writer's output folder; return its path."""
+    return writer.write_folder(name, datapackage_files(estate, analysis, created))
 
 
 def datapackage_files(estate: Any, analysis: Any, created: dt.datetime | None = None) -> dict[str, bytes]:

@@ -2,11 +2,16 @@
 
 The register is loaded first so that facility names in other sources can
 resolve. A file that cannot be read is reported and skipped; rows that
-cannot be used are reported and left out; everything else goes on.
+cannot be used are reported and left out; everything else goes on. A file
+whose content was already read for the same table is not read again, and
+the sanity checks (:mod:`datapack.tables.checks`) run over the whole
+estate before it is handed on.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -15,15 +20,23 @@ import pandas as pd
 import pandera.errors as pa_errors
 
 from datapack import adapters
+from datapack.adapters import guard
 from datapack.cache import RawCache, file_sha256
 from datapack.config import Config, SourceConfig
 from datapack.problems import InputError, Problem, Report
+from datapack.redaction.known import KnownIdentifiers
+from datapack.redaction.tables import protect
 from datapack.tables import schemas
+from datapack.tables.checks import run_checks
+from datapack.tables.checks.totals import fold_footnoted
 from datapack.tables.facilities import FacilityIndex
 from datapack.tables.mapping import to_canonical
 from datapack.tables.survey_long import codebook_rows
 
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
+#: Key of ``RawTable.meta`` where survey adapters put the contact values they drop (taken out before caching).
+PERSONAL_VALUES = "personal_values"
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,8 @@ class Estate:
     tables: dict[str, pd.DataFrame]
     files: list[SourceFile] = field(default_factory=list)
     report: Report = field(default_factory=Report)
+    #: Identifiers the inputs hold (person refs, names ...), for the leak gate: in memory only, never written.
+    identifiers: KnownIdentifiers = field(default_factory=KnownIdentifiers, repr=False, compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables.get(name, schemas.empty(name))
@@ -63,7 +78,8 @@ def _settings(source: SourceConfig) -> dict:
         "unpivot": source.unpivot.model_dump() if source.unpivot else None,
         # heading rows, and the headings of composed columns, change which rows are found as the header
         "header_rows": source.header_rows, "date_parts": {k: v.model_dump() for k, v in source.date_parts.items()},
-        "sums": source.sums}
+        "sums": source.sums,
+        "dropped": PERSONAL_VALUES}  # entries cached before contact values were collected are read again
 
 
 def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfig:
@@ -77,7 +93,8 @@ def _with_status_vocabulary(source: SourceConfig, config: Config) -> SourceConfi
     return source.model_copy(update={"values": values, "columns": columns})
 
 
-def read_file(path: Path | None, source: SourceConfig, cache: RawCache) -> tuple[list, str, str, bool]:
+def read_file(path: Path | None, source: SourceConfig, cache: RawCache,
+              sha: str | None = None) -> tuple[list, str, str, bool]:
     """Adapter output for one file (from the cache when unchanged), its format and hash.
 
     A database (``path`` None for a server) has no bytes to hash beforehand: it
@@ -93,12 +110,15 @@ def read_file(path: Path | None, source: SourceConfig, cache: RawCache) -> tuple
         if cached is None:
             cache.put(key, raws)
         return (raws if cached is None else cached), fmt, sha, cached is not None
-    sha = file_sha256(path)
+    guard.check_file(path)  # size, archive and XML checks come before any reader, and before the cache
+    sha = sha or file_sha256(path)
     key = cache.key(sha, fmt, _settings(source))
     cached = cache.get(key)
     if cached is not None:
         return cached, fmt, sha, True
     raws = adapter.read(path, source)
+    if any(raw.meta.get(PERSONAL_VALUES) for raw in raws):
+        return raws, fmt, sha, False  # contact details the adapter dropped are never written, not even to the cache
     cache.put(key, raws)
     return raws, fmt, sha, False
 
@@ -124,15 +144,23 @@ def _validate(table: str, frame: pd.DataFrame, report: Report) -> pd.DataFrame:
         return frame.drop(index=list(bad_index))
 
 
-def load_estate(config: Config, progress: Progress | None = None, only_tables: set[str] | None = None) -> Estate:
-    """Read, map and check every source; never raises for bad input, reports it instead."""
+def load_estate(config: Config, progress: Progress | None = None, only_tables: set[str] | None = None,
+                as_of: object = None) -> Estate:
+    """Read, map and check every source; never raises for bad input, reports it instead.
+
+    ``as_of`` is the build date (default now): events dated after it are
+    reported and left out.
+    """
     cache = RawCache(config.resolve(config.cache) if config.cache else None)
+    guard.use(config.limits)
     report = Report()
+    read: dict[tuple[str, str, str], tuple[Path, str]] = {}  # (table, content hash, settings) -> first file
     frames: dict[str, list[pd.DataFrame]] = {}
     files: list[SourceFile] = []
     derived_questions: list[dict] = []
     index: FacilityIndex | None = None
     added: dict[str, str] = {}
+    personal: list[tuple[str, str]] = []
     for source in config.ordered_sources():
         if only_tables and source.table not in only_tables | {"facilities"}:
             continue
@@ -147,17 +175,39 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
         for path in paths:
             if progress:
                 progress(f"{source.name}: {path.name if path else 'database'}")
+            sha = None
+            if path is not None:
+                try:
+                    sha = file_sha256(path)
+                except OSError as exc:
+                    report.add(_unreadable(path, source.name, exc))
+                    continue
+                if (first := _read_before(read, path, sha, effective)) is not None:
+                    report.add(_read_twice(path, source, *first))
+                    continue
             try:
-                raws, fmt, sha, was_cached = read_file(path, effective, cache)
+                raws, fmt, sha, was_cached = read_file(path, effective, cache, sha)
             except InputError as exc:
                 report.extend(_with_source(p, source.name) for p in exc.problems)
                 continue
+            except OSError as exc:
+                report.add(_unreadable(path, source.name, exc))
+                continue
+            except Exception as exc:  # a reader's own failure must cost this file, not the whole run
+                report.add(_unexpected("reading", path.name, source.name, exc))
+                continue
             rows = 0
             for raw in raws:
+                personal += raw.meta.pop(PERSONAL_VALUES, [])
                 if source.table == "survey_responses" and raw is not raws[0]:
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
-                frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added)
+                try:
+                    frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added,
+                                                   config.checks)
+                except Exception as exc:
+                    report.add(_unexpected("mapping", raw.file, source.name, exc))
+                    continue
                 report.extend(problems)
                 frames.setdefault(source.table, []).append(frame)
                 rows += len(frame)
@@ -169,13 +219,63 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
             files.append(SourceFile(source.name, source.table, where, sha, fmt, rows, was_cached))
     if index is None:
         index = _build_index(frames, config, report)
-    tables = {name: _validate(name, pd.concat(parts, ignore_index=True), report)
+    tables = {name: _validate(name, _conform(name, pd.concat(parts, ignore_index=True)), report)
               for name, parts in frames.items() if parts}
     if added:
         tables["facilities"] = pd.concat([tables.get("facilities", schemas.empty("facilities")), pd.DataFrame(
             [{"facility_id": i, "name": n, "facility_type": "other"} for n, i in added.items()])], ignore_index=True)
+    tables, problems = run_checks(tables, config, as_of)
+    report.extend(problems)
+    report.problems = fold_footnoted(report.problems)
     tables["survey_questions"] = _merge_codebook(tables.get("survey_questions"), derived_questions)
-    return Estate(config, tables, files, report)
+    identifiers = protect(tables, personal)  # every free-text column redacted once, before anything reads it
+    return Estate(config, tables, files, report, identifiers)
+
+
+def _read_before(read: dict, path: Path, sha: str, source: SourceConfig) -> tuple[Path, str] | None:
+    """The file already read with this content and this mapping (any path or name), if any (else remembered)."""
+    mapping = source.model_dump(exclude={"name", "path", "required"})
+    key = (source.table, sha, json.dumps(mapping, sort_keys=True, default=str))
+    if key in read:
+        return read[key]
+    read[key] = (path, source.name)
+    return None
+
+
+def _read_twice(path: Path, source: SourceConfig, first: Path, first_source: str) -> Problem:
+    """A copy of a file already read: reported, and not read again (it would double every count)."""
+    also = "" if first_source == source.name else f" (source {first_source!r})"
+    return Problem("file-read-twice", f"this file has the same content as {first.name}{also}, which was read; "
+                   "it is not read again, so its rows are counted once", file=path.name, source=source.name,
+                   hint="keep one of the two files in the sources folder, or narrow 'path' so it matches one")
+
+
+def _unreadable(path: Path, source: str, exc: OSError) -> Problem:
+    return Problem("unreadable", f"cannot be read: {exc.strerror or exc}", file=path.name, source=source,
+                   hint="check the file is there, is not open elsewhere and that you may read it (its permissions)")
+
+
+def _unexpected(doing: str, file: str, source: str, exc: Exception) -> Problem:
+    """A located problem for a failure no check foresaw; the traceback goes to the debug log (``--debug``)."""
+    log.debug("%s %s failed", doing, file, exc_info=exc)
+    return Problem("unexpected", f"{doing} the file failed: {type(exc).__name__}: {exc}", file=file, source=source,
+                   hint="the file was skipped; check it is the export the configuration describes. If it is, "
+                   "run again with 'datapack --debug ...' and report the output as a bug")
+
+
+def _conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every canonical column present, so a column no source maps is empty rather than absent.
+
+    The analysis can then treat absent data as a state (an empty column), and
+    a file whose headings could not be mapped adds no rows instead of a frame
+    without ``facility_id``.
+    """
+    missing = [c for c in schemas.column_names(table) if c not in frame.columns]
+    if not missing:
+        return frame
+    dtypes = schemas.empty(table).dtypes
+    return pd.concat([frame, pd.DataFrame({c: pd.Series(index=frame.index, dtype=dtypes[c]) for c in missing})],
+                     axis=1)
 
 
 def _survey_keys(source: SourceConfig) -> list[str]:
@@ -196,7 +296,19 @@ def _build_index(frames: dict[str, list[pd.DataFrame]], config: Config, report: 
                            source=row["_source"], hint="give each facility one row and a unique id"))
     if dupes.shape[0]:
         frames["facilities"] = [register.drop_duplicates("facility_id")]
-    return FacilityIndex.from_register(register.drop_duplicates("facility_id"), config.facilities.strip_prefixes)
+    index = FacilityIndex.from_register(register.drop_duplicates("facility_id"), config.facilities.strip_prefixes)
+    rows = register.drop_duplicates("facility_id").set_index("facility_id")
+    for spelling, ids in index.shared_spellings().items():
+        ids = sorted(ids, key=lambda i: (pd.isna(rows.at[i, "_row"]), rows.at[i, "_row"]))
+        last = rows.loc[ids[-1]]
+        named = ", ".join(f"{rows.at[i, 'name']} ({i})" for i in ids)
+        report.add(Problem(
+            "facility-name-shared", f"{len(ids)} register entries can be written {spelling!r}: {named}; "
+            "a file that writes it matches none of them",
+            file=last["_file"], sheet=last["_sheet"], row=None if pd.isna(last["_row"]) else int(last["_row"]),
+            column="aliases", source=last["_source"],
+            hint="give each facility names and aliases that only it has"))
+    return index
 
 
 def _merge_codebook(configured: pd.DataFrame | None, derived: list[dict]) -> pd.DataFrame:

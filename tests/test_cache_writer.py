@@ -7,7 +7,7 @@ import yaml
 
 from datapack.config import load_config
 from datapack.ingest import load_estate
-from datapack.writer import UnsafePath, Writer, slugify
+from datapack.writer import MARKER, UnsafePath, Writer, slugify
 
 from conftest import FIXTURES
 
@@ -68,4 +68,4 @@ def test_a_failed_write_leaves_the_earlier_pack_whole(tmp_path):
     with pytest.raises(TypeError):
         writer.write_folder("pack", {"a.txt": b"new", "b.txt": None})
     assert (tmp_path / "pack" / "a.txt").read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MARKER, "pack"]  # no staging left, only the marker

@@ -221,5 +221,5 @@ def test_datapack_export_writes_the_package_where_asked(tmp_path):
     result = CliRunner().invoke(cli, ["export", "--config", str(ROOT / "datapack.yaml"),
                                       "--output", str(tmp_path / "to-send")])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Wrote a data package of 9 resources to {tmp_path / 'to-send'}")
-    assert (tmp_path / "to-send" / "datapackage.json").is_file()
+    assert result.output.startswith(f"Wrote a data package of 9 resources to {tmp_path / 'to-send' / 'datapackage'}")
+    assert (tmp_path / "to-send" / "datapackage" / "datapackage.json").is_file()  # --output is the output folder

@@ -113,9 +113,11 @@ def test_notes_pattern_option_sets_what_starts_the_notes():
 
 def test_total_and_subtotal_rows_are_dropped_and_counted_by_default():
     table = one("totals.csv")
-    # Sub-total, SUBTOTAL male estate, All prisons, Grand Total; "Allenby" is a prison, not "all ".
-    assert column(table, "Establishment") == ["Ashby", "Allenby", "Brampton", "England and Wales"]
-    assert table.meta["dropped_totals"] == 4
+    # Sub-total, SUBTOTAL male estate, All prisons, Grand Total, England and Wales; "Allenby" is a prison, not "all ".
+    assert column(table, "Establishment") == ["Ashby", "Allenby", "Brampton"]
+    assert table.meta["dropped_totals"] == 5
+    assert [r["Establishment"] for r in table.meta["total_rows"]] == [
+        "Sub-total", "SUBTOTAL male estate", "All prisons", "Grand Total", "England and Wales"]
 
 
 def test_keep_totals_keeps_every_row():

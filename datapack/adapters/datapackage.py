@@ -8,19 +8,17 @@ would run as a formula is removed again. Mapping and checking happen centrally, 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 import pandas as pd
 
-from datapack.adapters import register
+from datapack.adapters import guard, register
 from datapack.adapters.base import ROW, RawTable
-from datapack.adapters.csv_text import decode
+from datapack.adapters.csv_text import decode, read_rows
 from datapack.problems import InputError, Problem
 
 
@@ -62,6 +60,7 @@ class DataPackageAdapter:
         resource = resources[wanted]
         data_path = _data_path(path, resource)
         encoding = str(resource.get("encoding") or "utf-8")
+        guard.check_file(data_path)
         data, problems = data_path.read_bytes(), []
         algorithm, _, expected = str(resource.get("hash", "")).rpartition(":")
         if algorithm == "sha256" and hashlib.sha256(data).hexdigest() != expected:
@@ -71,7 +70,11 @@ class DataPackageAdapter:
         text, _ = decode(data, data_path,
                          None if encoding.lower().replace("-", "") == "utf8" else encoding)
         dialect = resource.get("dialect") or {}
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.get("delimiter", ",")))
+        delimiter = dialect.get("delimiter", ",") if isinstance(dialect, dict) else ","
+        if not isinstance(delimiter, str) or len(delimiter) != 1:
+            raise InputError([Problem("datapackage", f"resource {wanted!r}: dialect delimiter {delimiter!r} is not "
+                                      "one character", file=path.name, hint="export the package again")])
+        rows = read_rows(text, delimiter, data_path.name)
         if not rows:
             raise InputError([Problem("empty-file", "the resource has no rows, not even a header",
                                       file=data_path.name, sheet=wanted, hint="export the package again")])

@@ -25,6 +25,7 @@ from datapack.adapters.base import RawTable
 from datapack.adapters.survey_common import (BOOK_SUFFIXES, Question, as_text, check_options, data_rows, flag,
                                              header_index, headings, humanise, is_location, is_personal, multi,
                                              names, option_columns, read_grid, selected, single, submitted, table)
+from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
 from datapack.tables.cells import normalise_label
 
@@ -58,7 +59,7 @@ def read_questions(heads: list[str], records: list, strip: bool, declared: set[s
         head = heads[i]
         answers = [cells[i] for _, cells in records]
         if _is_personal(head) or (not _is_meta(head) and is_location(answers)):
-            left_out["personal_columns_dropped"].append(head)
+            drop_personal(left_out, head, answers)
             i += 1
             continue
         if _is_meta(head):

@@ -119,6 +119,21 @@ def join_headings(rows: Sequence[Sequence[Any]]) -> list[str | None]:
     return names
 
 
+def duplicate_headings(row: Sequence[Any], row_number: int, expected: set[str], file: str,
+                       sheet: str | None = None) -> list[Problem]:
+    """Warnings for configured headings that appear more than once in the header row (the first is used)."""
+    seen: dict[str, list[int]] = {}
+    for i, cell in enumerate(row, start=1):
+        key = normalise_label(cell)
+        if key and key in expected:
+            seen.setdefault(key, []).append(i)
+    return [Problem("heading-duplicate", f"heading {str(row[places[0] - 1]).strip()!r} appears {len(places)} "
+                    f"times (columns {', '.join(map(str, places))}); the first is used", file=file, sheet=sheet,
+                    row=row_number, column=str(row[places[0] - 1]).strip(), severity="warning",
+                    hint="rename the other columns in the export, or check which one holds the data")
+            for places in seen.values() if len(places) > 1]
+
+
 def unique_headings(row: Sequence[Any]) -> list[str]:
     """Headings as text, blanks named ``column_N`` and repeats suffixed ``_2``, ``_3``."""
     out: list[str] = []

@@ -20,6 +20,7 @@ from datapack.adapters import register
 from datapack.adapters.base import RawTable
 from datapack.adapters.survey_common import (as_text, check_options, data_rows, header_index, headings, is_personal,
                                              multi, names, read_grid, single, submitted, table)
+from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
 from datapack.tables.cells import normalise_label
 
@@ -62,7 +63,7 @@ class MsFormsAdapter:
         for j, head in enumerate(heads):
             answers = [cells[j] for _, cells in records]
             if norm[j] in PERSONAL or (norm[j] in METADATA and is_personal(head)):
-                left_out["personal_columns_dropped"].append(head)
+                drop_personal(left_out, head, answers)
             elif norm[j] in METADATA or _QUIZ.match(head):
                 left_out["metadata_columns"].append(head)
             elif head in declared or (any(a is not None for a in answers)

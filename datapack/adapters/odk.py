@@ -22,11 +22,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from datapack.adapters import register
+from datapack.adapters import guard, register
 from datapack.adapters.base import RawTable
 from datapack.adapters.survey_common import (Grid, Question, as_text, check_options, data_rows, flag, header_index,
                                              headings, humanise, is_location, multi, names, option_columns,
                                              read_grid, single, submitted, table, text_grid)
+from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
 
 META = {"submissiondate", "key", "parent_key", "attachmentspresent", "attachmentsexpected", "status", "reviewstate",
@@ -39,9 +40,14 @@ _GEO_PART = re.compile(r"-(Latitude|Longitude|Altitude|Accuracy)$")
 def _grids(path: Path, source: Any) -> tuple[Grid, list[tuple[str, Grid]]]:
     """The main table and the repeat tables (name, grid) beside it or inside the zip."""
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            grids = [text_grid(archive.read(n), Path(n).name, source)
-                     for n in archive.namelist() if n.lower().endswith(".csv")]
+        guard.check_archive(path)  # sizes first: a zip can unpack to far more than it holds
+        try:
+            with zipfile.ZipFile(path) as archive:
+                grids = [text_grid(archive.read(n), Path(n).name, source)
+                         for n in archive.namelist() if n.lower().endswith(".csv")]
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise InputError([Problem("unreadable", f"the zip cannot be unpacked ({exc})", file=path.name,
+                                      hint="download the export from ODK Central again")]) from None
         mains = [g for g in grids if g.rows and "PARENT_KEY" not in g.rows[0]]
         if len(mains) != 1:
             raise InputError([Problem("survey-layout", f"the zip holds {len(mains)} main tables, expected one",
@@ -51,6 +57,8 @@ def _grids(path: Path, source: Any) -> tuple[Grid, list[tuple[str, Grid]]]:
         return mains[0], [(Path(g.file).stem.removeprefix(stem + "-"), g) for g in repeats]
     main = read_grid(path, source, "ODK")
     siblings = sorted(path.parent.glob(f"{glob_escape(path.stem)}-*.csv"))
+    for sibling in siblings:
+        guard.check_file(sibling)
     repeats = [(p.stem.removeprefix(path.stem + "-"), text_grid(p.read_bytes(), p.name, source)) for p in siblings]
     return main, [(n, g) for n, g in repeats if g.rows and "PARENT_KEY" in g.rows[0]]
 
@@ -71,7 +79,7 @@ def read_questions(heads: list[str], records: list, strip: bool, declared: set[s
         head, low = heads[i], heads[i].lower()
         answers = [cells[i] for _, cells in records]
         if low in PERSONAL or low.startswith("meta-instancename") or _GEO_PART.search(head) or is_location(answers):
-            left_out["personal_columns_dropped"].append(head)
+            drop_personal(left_out, head, answers)
             i += 1
             continue
         if low in META or low.startswith("meta-"):

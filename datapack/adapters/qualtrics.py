@@ -21,6 +21,7 @@ from datapack.adapters import register
 from datapack.adapters.base import RawTable
 from datapack.adapters.survey_common import (Question, as_text, check_options, data_rows, flag, header_index,
                                              headings, is_personal, multi, names, read_grid, single, submitted, table)
+from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
 
 METADATA = {"startdate", "enddate", "status", "progress", "duration (in seconds)", "finished", "recordeddate",
@@ -120,7 +121,7 @@ class QualtricsAdapter:
             # A question (QID...) is never dropped for its name; embedded data named like contact details is.
             question = import_ids[j].startswith("QID") or (not any(import_ids) and re.match(r"Q\d", head))
             if low[j] in PERSONAL or (not question and is_personal(head)):
-                left_out["personal_columns_dropped"].append(head)
+                drop_personal(left_out, head, [cells[j] for _, cells in records])
             elif low[j] in METADATA or _SYSTEM.search(head):
                 left_out["metadata_columns"].append(head)
             else:

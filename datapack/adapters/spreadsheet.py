@@ -7,23 +7,37 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from datapack.adapters import register
+from datapack.adapters import guard, register
 from datapack.adapters.base import RawTable
-from datapack.adapters.layout import grid_to_frame, header_of, heading_rows, sheet_rows
+from datapack.adapters.layout import (duplicate_headings, expected_headings, grid_to_frame, header_of, heading_rows,
+                                      join_headings, sheet_rows)
 from datapack.problems import InputError, Problem
+
+
+def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> InputError:
+    text = str(exc)
+    if "password" in text.lower() or "encrypt" in text.lower():
+        hint = "remove the workbook's password, save a copy and use that"
+    else:
+        hint = "check it is a real .xlsx/.ods file (not renamed, truncated or damaged), and re-export it"
+    return InputError([Problem("unreadable", f"cannot be read as a workbook: {text or type(exc).__name__}",
+                               file=path.name, sheet=sheet, hint=hint)])
 
 
 def open_sheet(path: Path, sheet: str | int | None) -> tuple[str, list[list[Any]]]:
     """The named sheet (or index, or the first) as rows of cells.
 
-    A sheet that is not there is reported with the sheets that are.
+    A sheet that is not there is reported with the sheets that are; a sheet
+    wider or longer than the limits is refused.
     """
     try:
         book = CalamineWorkbook.from_path(str(path))
+        names = book.sheet_names
     except Exception as exc:  # calamine raises several private error types
-        raise InputError([Problem("unreadable", f"cannot be opened as a workbook: {exc}", file=path.name,
-                                  hint="check it is a real .xlsx/.ods file (not renamed), and re-export it")])
-    names = book.sheet_names
+        raise _unreadable(path, exc) from None
+    if not names:
+        raise InputError([Problem("sheet-missing", "the workbook has no sheets", file=path.name,
+                                  hint="check it is the export itself, and re-export it")])
     if sheet is None:
         name = names[0]
     elif isinstance(sheet, int):
@@ -37,7 +51,21 @@ def open_sheet(path: Path, sheet: str | int | None) -> tuple[str, list[list[Any]
             raise InputError([Problem("sheet-missing", f"there is no sheet called {sheet!r}", file=path.name,
                                       sheet=sheet, hint=f"set 'sheet' to one of: {', '.join(names)}")])
         name = matches[0]
-    return name, sheet_rows(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+    try:
+        grid = book.get_sheet_by_name(name)
+        lim = guard.limits()
+        if grid.height > lim.rows or grid.width > lim.columns or grid.height * grid.width > lim.cells:
+            raise InputError([Problem("too-large", f"the sheet is {grid.height:,} rows by {grid.width:,} columns, "
+                                      "above the limits (limits.rows, limits.columns, limits.cells)",
+                                      file=path.name, sheet=name,
+                                      hint="delete empty rows and columns far from the table and save again; "
+                                      "raise the limits in the configuration if it is genuine")])
+        rows = grid.to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise _unreadable(path, exc, name) from None
+    return name, sheet_rows(rows)
 
 
 @register
@@ -55,8 +83,15 @@ class SpreadsheetAdapter:
             raise InputError([Problem("empty-sheet", "the sheet has no rows", file=path.name, sheet=name,
                                       hint="check 'sheet' names the sheet with the data")])
         header = header_of(rows, source, {"file": path.name, "sheet": name})
-        frame = grid_to_frame(rows, header, header_rows=heading_rows(source))
-        return [RawTable(frame, file=path.name, sheet=name)]
+        n = heading_rows(source)
+        frame = grid_to_frame(rows, header, header_rows=n)
+        problems = duplicate_headings(join_headings(rows[header:header + n]), header + n, expected_headings(source),
+                                      path.name, name) if n else []
+        if frame.empty:
+            problems.append(Problem("no-rows", "the sheet has headings but no rows of data", file=path.name,
+                                    sheet=name, row=header + max(n, 1), severity="warning",
+                                    hint="check 'sheet' names the sheet with the data"))
+        return [RawTable(frame, file=path.name, sheet=name, problems=problems)]
 
 
 @register

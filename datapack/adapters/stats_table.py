@@ -15,9 +15,7 @@ published are kept in ``meta["headings_raw"]``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,15 +25,15 @@ import pandas as pd
 
 from datapack.adapters import register
 from datapack.adapters.base import ROW, RawTable
-from datapack.adapters.csv_text import decode, sniff_delimiter
+from datapack.adapters.csv_text import decode, read_rows, sniff_delimiter
 from datapack.adapters.layout import (clean_heading, expected_headings, find_header, join_headings,
                                       looks_like_heading_row, sheet_rows, unique_headings)
 from datapack.adapters.spreadsheet import open_sheet
 from datapack.problems import InputError, Problem
 from datapack.tables.cells import date_in_text, is_blank, normalise_label, parse_number
+from datapack.tables.checks.totals import is_total_label
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
-DEFAULT_TOTALS = r"^(grand )?total|^sub-?total|^all "
 DEFAULT_NOTES = r"^(notes?|sources?|definitions?)\b"
 
 _NUMERIC_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}")
@@ -49,7 +47,7 @@ class _Settings:
     table_title: re.Pattern | None
     date_row: re.Pattern | None
     notes: re.Pattern
-    totals: re.Pattern
+    totals: re.Pattern | None  # None: the shared vocabulary of total labels
     keep_totals: bool
     section_column: str | None
     section_pattern: re.Pattern | None
@@ -85,8 +83,10 @@ class StatsTableAdapter:
         "date_row": "Regex: take the report date only from title rows that match.",
         "notes_pattern": "Regex: a row whose first cell matches ends the table (default: Notes, Source, Definitions).",
         "end_at_blank": "true (default): a blank row after data ends the table; false: blank rows are skipped.",
-        "total_pattern": "Regex on a row's first filled cell marking totals (default: total, sub-total, all ...).",
-        "keep_totals": "true: keep total rows (default false: drop them, counted in meta 'dropped_totals').",
+        "total_pattern": "Regex on a row's first filled cell marking totals (default: Total, Sub total, Sub-total, "
+                         "Subtotal, Grand total, All ..., England and Wales, National; case and punctuation ignored).",
+        "keep_totals": "true: keep total rows (default false: set aside, counted in meta 'dropped_totals' and "
+                       "checked against the sum of the rows).",
         "section_column": "Name of a column added to carry section labels (rows with only the first cell filled).",
         "section_pattern": "Regex: only single-cell rows that match are section labels.",
     }
@@ -156,7 +156,7 @@ def _settings(options: dict[str, Any], file: str) -> _Settings:
     if section_column is not None and (not isinstance(section_column, str) or not section_column.strip()):
         bad("section_column", "must be a column name", "write the name of the column to add, e.g. section")
     settings = _Settings(tables, pattern("table_title", None), pattern("date_row", None),
-                         pattern("notes_pattern", DEFAULT_NOTES), pattern("total_pattern", DEFAULT_TOTALS),
+                         pattern("notes_pattern", DEFAULT_NOTES), pattern("total_pattern", None),
                          flag("keep_totals", False), section_column, pattern("section_pattern", None),
                          flag("end_at_blank", True))
     if problems:
@@ -172,7 +172,7 @@ def _read_grid(path: Path, source: Any) -> tuple[str | None, list[list[Any]], di
     text, encoding = decode(path.read_bytes(), path, getattr(source, "encoding", None))
     delimiter = (getattr(source, "delimiter", None)
                  or ("\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)))
-    rows = sheet_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = read_rows(text, delimiter, path.name)
     return None, rows, {"encoding": encoding, "delimiter": delimiter}
 
 
@@ -308,15 +308,16 @@ def _frame(rows: list[list[Any]], block: _Block, settings: _Settings, where: dic
         raise InputError([Problem("config", f"options.section_column {settings.section_column!r} is already a "
                                   "heading in the table", **where, row=block.header + 1,
                                   hint="choose another name for the added column")])
-    records, numbers, sections, dropped, section = [], [], [], 0, None
+    records, numbers, sections, totals, section = [], [], [], [], None
     for i in range(block.body, block.end + 1):
         cells = list(rows[i][:width]) + [None] * (width - len(rows[i]))
         filled = _filled(cells)
         if not filled:
             continue
         first = str(filled[0]).strip()
-        if settings.totals.search(first) and not settings.keep_totals:
-            dropped += 1
+        if not settings.keep_totals and (settings.totals.search(first) if settings.totals else is_total_label(first)):
+            # Set aside, not lost: central mapping checks the total against the sum of the rows.
+            totals.append({**dict(zip(headings, [None if is_blank(c) else c for c in cells])), ROW: i + 1})
             continue
         if settings.section_column and _is_section(cells, first, settings):
             section = first
@@ -328,7 +329,8 @@ def _frame(rows: list[list[Any]], block: _Block, settings: _Settings, where: dic
     if settings.section_column:
         frame[settings.section_column] = pd.Series(sections, dtype=object)
     frame[ROW] = pd.array(numbers, dtype="Int64")
-    meta = {"header_row": block.header + 1, "dropped_totals": dropped,
+    meta = {"header_row": block.header + 1, "dropped_totals": len(totals), "total_rows": totals,
+            "keep_totals": settings.keep_totals,
             "headings_raw": {h: r for h, r in zip(headings, raw)}}
     return frame, meta
 

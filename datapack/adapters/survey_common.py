@@ -12,9 +12,7 @@ before anything else looks at them: only their headings are kept, in
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,8 +22,8 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from datapack.adapters.base import ROW, QuestionInfo, RawTable
-from datapack.adapters.csv_text import decode, sniff_delimiter
-from datapack.adapters.layout import sheet_rows, unique_headings
+from datapack.adapters.csv_text import decode, read_rows, sniff_delimiter
+from datapack.adapters.layout import unique_headings
 from datapack.adapters.spreadsheet import open_sheet
 from datapack.problems import InputError, Problem
 from datapack.tables.cells import is_blank, normalise_label, parse_date
@@ -56,7 +54,7 @@ def text_grid(data: bytes, name: str, source: Any) -> Grid:
     """Rows of delimited text: encoding and delimiter detected unless configured."""
     text, encoding = decode(data, Path(name), source.encoding)
     delimiter = source.delimiter or ("\t" if name.lower().endswith(".tsv") else sniff_delimiter(text))
-    rows = sheet_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = read_rows(text, delimiter, name)
     return Grid(rows, name, None, {"encoding": encoding, "delimiter": delimiter})
 
 
@@ -116,6 +114,22 @@ def as_text(cell: Any) -> str | None:
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
     return cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else str(cell)
+
+
+def drop_personal(left_out: dict, head: str, answers: list[Any]) -> None:
+    """Note a contact column as dropped; its values go to ``left_out["personal_values"]``.
+
+    Those values are for the leak gate only: the reader takes them out of the
+    table's ``meta`` before anything else sees it and never caches the table.
+    Location columns and single words (a first name alone) are not kept.
+    """
+    left_out["personal_columns_dropped"].append(head)
+    if is_location(answers) or re.search(r"(?i)geo|latitude|longitude|location|gps", head):
+        return
+    kind = "email" if re.search(r"(?i)e.?mail", head) else "personal"
+    values = [str(a).strip() for a in answers if not is_blank(a)]
+    left_out.setdefault("personal_values", []).extend(
+        (kind, v) for v in values if len(v.split()) > 1 or any(c.isdigit() or c == "@" for c in v))
 
 
 def is_personal(heading: str) -> bool:

@@ -22,6 +22,7 @@ from datapack.adapters import register
 from datapack.adapters.base import RawTable
 from datapack.adapters.survey_common import (Question, as_text, check_options, data_rows, flag, header_index,
                                              headings, is_personal, multi, read_grid, single, submitted, table)
+from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
 from datapack.tables.cells import normalise_label
 
@@ -110,7 +111,7 @@ class SurveyMonkeyAdapter:
             if norm[j] in METADATA:
                 left_out["metadata_columns"].append(name)
             elif norm[j] in PERSONAL or norm[j].startswith("custom data") or is_personal(name):
-                left_out["personal_columns_dropped"].append(name)
+                drop_personal(left_out, name, [cells[j] for _, cells in records])
             else:  # a custom variable (e.g. the prison a link was sent for): kept as an answer
                 custom.append(single(name, name, [cells[j] for _, cells in records]))
         questions = custom + [q for text, cols in _spans(row1, row2, first) for q in _questions(text, cols, records)]

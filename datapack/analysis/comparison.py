@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from datapack.analysis.funnel import FunnelSettings, funnel
+from datapack.analysis.funnel import FunnelSettings, funnel, placeable
 from datapack.analysis.indicators import IndicatorResults
 from datapack.analysis.peers import percentile_rank, quintile
 
@@ -54,7 +54,7 @@ def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion:
         if ind.numerator.count == "duration_hours":
             continue  # hours are not event counts: no Poisson funnel
         small = (part["last_count"] > 0) & (part["last_count"] < threshold)
-        usable = part[part["last_count"].notna() & (part["last_base"] > 0) & ~small]
+        usable = part[placeable(part["last_count"], part["last_base"]) & ~small]
         scale = 100.0 if ind.kind == "crowding" else ind.scale
         for basis, same_basis in usable.groupby("basis"):
             all_rank = percentile_rank(same_basis.set_index("facility_id")["last_rate"])

@@ -15,7 +15,7 @@ import pandas as pd
 
 from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry import areas_for_enquiry
-from datapack.analysis.funnel import FunnelSettings, curve, funnel
+from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
 from datapack.analysis.text import figure, month_label, no_data
 from datapack.disclosure import series_mask
 
@@ -245,7 +245,7 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
         groups = analysis.peers[(analysis.peers["indicator"] == ind.id)]
         pool_ids = _pool(analysis, groups, facility_id, peer)
         pool = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(pool_ids)]
-        pool = pool[pool["last_count"].notna() & (pool["last_base"] > 0)
+        pool = pool[placeable(pool["last_count"], pool["last_base"])
                     & ~pool["last_count"].map(control.is_small)]  # as in comparison.compare
         if len(pool) < 3 or pool["last_count"].sum() == 0:
             continue  # no funnel around a zero rate

@@ -290,6 +290,17 @@ def _limits(kind: str, den: np.ndarray, target: float, level: float, scale: floa
     return proportion_limits(den, target, level, tau2)
 
 
+def placeable(observed, denominators) -> np.ndarray:
+    """Which units :func:`funnel` can place: a finite count of 0 or more over a finite denominator above 0.
+
+    Callers drop the rest first; implausible inputs (negative or infinite
+    counts, a negative population) are reported where they are read, not here.
+    """
+    obs = np.asarray(observed, dtype=float)
+    den = np.asarray(denominators, dtype=float)
+    return np.isfinite(obs) & (obs >= 0) & np.isfinite(den) & (den > 0)
+
+
 def _check_inputs(obs: np.ndarray, den: np.ndarray, labels: list[str], kind: str) -> None:
     if not (len(obs) == len(den) == len(labels) > 0):
         raise ValueError(f"a funnel needs one or more units, with as many observed ({len(obs)}) as "

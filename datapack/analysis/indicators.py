@@ -175,6 +175,11 @@ def _from_counts(monthly: pd.DataFrame, longer: pd.DataFrame, facilities: pd.Dat
     return counts, pd.Series(recorded.to_numpy(), index=facilities["facility_id"].to_numpy()), totals
 
 
+_PERIOD_COLUMNS = ["facility_id", "indicator", "basis", "recorded", "last_count", "last_base", "last_rate",
+                   "prev_count", "prev_base", "prev_rate", "quarter_count", "quarter_base", "quarter_rate", "change"]
+_SERIES_COLUMNS = ["facility_id", "month", "count", "base", "rate", "indicator"]
+
+
 def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> IndicatorResults:
     """Every indicator for every facility in the register.
 
@@ -186,8 +191,9 @@ def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> Indic
     incidents = estate.table("incidents")
     incidents = incidents.assign(month=incidents["occurred"].dt.to_period("M"))
     monthly, longer = _counts_by_grain(estate.table("incident_counts"))
-    if incidents.empty and monthly.empty:
-        return IndicatorResults(None, pd.DataFrame(), pd.DataFrame(), definitions)
+    if incidents.empty and monthly.empty:  # no incidents held: empty results, with their columns
+        return IndicatorResults(None, pd.DataFrame(columns=_PERIOD_COLUMNS), pd.DataFrame(columns=_SERIES_COLUMNS),
+                                definitions)
     windows = Windows((incidents if not incidents.empty else monthly)["month"].max(), window_months)
     bases = monthly_bases(estate.table("population"))
     basis = basis_of(facilities)

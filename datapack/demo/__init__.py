@@ -9,7 +9,11 @@ months; ``facilities=120, months=60`` gives a national-scale estate.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
+import shutil
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -30,6 +34,8 @@ from datapack.demo.signals import PLAN, DemoSummary, FacilityInfo, PlantedSignal
 from datapack.demo.writers import (assign_refs, write_bulletins, write_csv, write_incidents, write_other_population,
                                    write_population_mix, write_register)
 
+#: Prefix of the staging folder the estate is written to before it is moved into place.
+STAGING = ".datapack-demo-"
 #: Files a previous run may have left that this run would not overwrite (they would match the globs).
 _STALE = ("population/Monthly_Bulletin_*.ods", "population/Population_Bulletin_*.ods", "surveys/detainee_*.xlsx", "surveys/staff_survey_*.csv",
           "incidents/incident_log_*.xlsx", "incidents/incident_log_*.csv", "incidents/incident_log.csv")
@@ -40,19 +46,62 @@ def _rng(seed: int, part: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(part.encode())])
 
 
+class DemoExists(ValueError):
+    """The folder already holds files the demo would write over (and ``overwrite`` was not given)."""
+
+
 def generate(out_dir: Path, seed: int = 2026, facilities: int = 12, months: int = 36,
-             end: dt.date = dt.date(2026, 9, 30)) -> DemoSummary:
+             end: dt.date = dt.date(2026, 9, 30), overwrite: bool = True) -> DemoSummary:
     """Write the demo estate into ``out_dir`` (``datapack.yaml`` and ``sources/``) and describe it.
 
-    Only files the demo writes are replaced; stale demo files matching its
-    globs (an earlier run with other months, say) are removed first.
+    The estate is written to a staging folder inside ``out_dir`` first, then
+    moved into place: the earlier ``datapack.yaml`` is removed first and the
+    new one moved in last, so a run stopped at any point leaves no
+    configuration naming files that are not there (staging a killed run left
+    is removed by the next). Only files the demo writes are replaced; stale
+    demo files matching its globs (an earlier run with other months, say) are
+    removed. With ``overwrite=False``, :class:`DemoExists` is raised instead
+    when any of those files is there, and nothing is changed.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for left in out_dir.glob(STAGING + "*"):  # by a killed run
+        shutil.rmtree(left, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=out_dir))
+    try:
+        summary = _generate(staging, seed, facilities, months, end)
+        _move_into_place(staging, out_dir, overwrite)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dataclasses.replace(summary, out_dir=out_dir, seconds=round(time.perf_counter() - started, 2))
+
+
+def _move_into_place(staging: Path, out_dir: Path, overwrite: bool) -> None:
+    """Move the staged estate into ``out_dir``: configuration out first, sources in, configuration in last."""
+    config = Path("datapack.yaml")
+    files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file() and p.name != config.name)
+    stale = sorted({old for pattern in _STALE for old in (out_dir / "sources").glob(pattern)} -
+                   {out_dir / f for f in files})
+    if not overwrite:
+        there = [f.as_posix() for f in [config, *files] if (out_dir / f).exists()] + \
+            [p.relative_to(out_dir).as_posix() for p in stale]
+        if there:
+            raise DemoExists(f"{out_dir} already holds {', '.join(there[:3])}"
+                             f"{f' and {len(there) - 3} more' if len(there) > 3 else ''}; nothing was changed. "
+                             "Use --force to write over them, or --out to choose another folder.")
+    (out_dir / config).unlink(missing_ok=True)
+    for old in stale:
+        old.unlink()
+    for rel in files:
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, out_dir / rel)
+    os.replace(staging / config, out_dir / config)
+
+
+def _generate(out_dir: Path, seed: int, facilities: int, months: int, end: dt.date) -> DemoSummary:
+    """Write the estate into the (empty) folder ``out_dir``."""
     src = out_dir / "sources"
-    for pattern in _STALE:
-        for old in src.glob(pattern):
-            old.unlink()
     estate = build_estate(facilities, _rng(seed, "estate"))
     timeline = Timeline.ending(end, months)
     pop = simulate_population(estate, timeline, _rng(seed, "population"))
@@ -98,8 +147,7 @@ def generate(out_dir: Path, seed: int = 2026, facilities: int = 12, months: int 
         facilities=tuple(FacilityInfo(f.facility_id, f.name, f.facility_type, f.function) for f in estate),
         files=tuple(p.relative_to(out_dir).as_posix() for p in written),
         signals=tuple(signals),
-        rows={"incidents": len(incidents), "recommendations": len(recs), "visits": len(visits)},
-        seconds=round(time.perf_counter() - started, 2))
+        rows={"incidents": len(incidents), "recommendations": len(recs), "visits": len(visits)})
 
 
-__all__ = ["DemoSummary", "FacilityInfo", "NAMED", "PLAN", "PlantedSignal", "REAL_NAMES", "generate"]
+__all__ = ["DemoExists", "DemoSummary", "FacilityInfo", "NAMED", "PLAN", "PlantedSignal", "REAL_NAMES", "generate"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from datapack.analysis.findings_context import FLAG_TEXT, ICON_TEXT
-from datapack.analysis.funnel import FunnelSettings, curve, funnel
+from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
 from datapack.analysis.rules import month_label
 from datapack.analysis.text import date_iso
 
@@ -158,7 +158,7 @@ def estate_funnels(analysis: Any, indicators: list[Any], names: dict[str, str]) 
         if ind.kind == "crowding":
             continue
         rows = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(names)]
-        rows = rows[rows["last_count"].notna() & (rows["last_base"] > 0)]
+        rows = rows[placeable(rows["last_count"], rows["last_base"])]
         for basis, pool in rows.groupby("basis", sort=True):
             small = pool[pool["last_count"].map(control.is_small)]
             pool = pool[~pool.index.isin(small.index)]

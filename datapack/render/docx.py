@@ -23,6 +23,7 @@ from markupsafe import Markup
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
+from datapack.adapters import guard
 from datapack.render.html import default_template_dirs
 from datapack.render.zipnorm import normalise_zip
 
@@ -95,6 +96,7 @@ def find_template(template_dirs: Iterable[Path] | None, name: str = TEMPLATE_NAM
     dirs = [Path(d) for d in (template_dirs or default_template_dirs())]
     for d in dirs:
         if (d / name).is_file():
+            guard.check_archive(d / name)  # a template is an input too: no DTD, no zip bomb
             return d / name
     raise FileNotFoundError(f"{name} not found in: {', '.join(str(d) for d in dirs)} "
                             "(run templates/make_docx_template.py to make it)")

@@ -39,6 +39,13 @@ SYMBOLS: dict[str, Status] = {
     "–": "not_applicable",
 }
 
+#: Longer text is never a number or a date (and is not handed to the patterns, which would be slow on it).
+MAX_NUMBER_CHARS = 100
+MAX_DATE_CHARS = 64
+#: The dates a canonical table can hold (pandas' nanosecond range, whole days inside it).
+EARLIEST = pd.Timestamp("1678-01-01")
+LATEST = pd.Timestamp("2261-12-31 23:59:59")
+
 _NUMBER = re.compile(r"^\s*([-+]?\(?[£$]?\s*[-+]?[\d,]*\.?\d+(?:[eE][-+]?\d+)?\)?)\s*%?\s*(?:\[[^\]]*\]|[*~†‡#a-zA-Z]{0,3}\d?)?\s*$")
 
 
@@ -66,9 +73,11 @@ def is_blank(cell: Any) -> bool:
 def parse_number(cell: Any, symbols: dict[str, Status] | None = None) -> Number | None:
     """Parse a numeric cell, keeping suppressed, missing and zero apart.
 
-    Returns None when the cell is not a number at all (the caller reports it).
-    Footnote markers after the digits (``88688**``, ``17~``, ``12[note 3]``)
-    are dropped and flagged; thousands separators are removed.
+    Returns None when the cell is not a number at all (the caller reports it),
+    and for infinities and values too large for a float (``1e999``): no
+    count or population is infinite. Footnote markers after the digits
+    (``88688**``, ``17~``, ``12[note 3]``) are dropped and flagged; thousands
+    separators are removed.
     """
     symbols = SYMBOLS if symbols is None else symbols
     if is_blank(cell):
@@ -76,11 +85,17 @@ def parse_number(cell: Any, symbols: dict[str, Status] | None = None) -> Number 
     if isinstance(cell, bool):
         return Number(float(cell), "value", cell)
     if isinstance(cell, (int, float)):
-        return Number(float(cell), "value", cell)
+        try:
+            value = float(cell)
+        except OverflowError:
+            return None
+        return Number(value, "value", cell) if math.isfinite(value) else None
     text = str(cell).strip()
     key = text.lower()
     if key in symbols:
         return Number(None, symbols[key], cell)
+    if len(text) > MAX_NUMBER_CHARS:
+        return None
     match = _NUMBER.match(text)
     if not match:
         return None
@@ -90,6 +105,8 @@ def parse_number(cell: Any, symbols: dict[str, Status] | None = None) -> Number 
     try:
         value = float(digits)
     except ValueError:
+        return None
+    if not math.isfinite(value):
         return None
     footnote = match.end(1) < len(text.rstrip()) and not text.rstrip().endswith("%")
     return Number(-value if negative else value, "value", cell, footnote)
@@ -184,8 +201,18 @@ def parse_date(cell: Any, formats: list[str] | None = None, dayfirst: bool = Tru
     Spreadsheet dates arrive as ``datetime``; a number in :data:`SERIAL_RANGE`
     is an Excel serial day number; text is tried against the configured
     ``formats`` first, then ISO, then day-first guessing (UK exports write
-    03/04/2024 for 3 April).
+    03/04/2024 for 3 April). A date outside the years a table can hold
+    (:data:`EARLIEST` to :data:`LATEST`, e.g. 1066) is None.
     """
+    stamp = _parse_date(cell, formats, dayfirst)
+    if stamp is None or pd.isna(stamp):
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp if EARLIEST <= stamp <= LATEST else None
+
+
+def _parse_date(cell: Any, formats: list[str] | None, dayfirst: bool) -> pd.Timestamp | None:
     if is_blank(cell):
         return None
     if isinstance(cell, pd.Timestamp):
@@ -197,6 +224,8 @@ def parse_date(cell: Any, formats: list[str] | None = None, dayfirst: bool = Tru
     if (serial := serial_number(cell)) is not None:
         return from_serial(serial)
     text = cell_text(cell)
+    if len(text) > MAX_DATE_CHARS:
+        return None
     for fmt in strptime_formats(formats):
         try:
             return pd.Timestamp(dt.datetime.strptime(text, fmt))
@@ -208,7 +237,7 @@ def parse_date(cell: Any, formats: list[str] | None = None, dayfirst: bool = Tru
             return stamp.tz_localize(None) if stamp.tzinfo else stamp  # keep local wall time
         if re.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}([ T][\d:]+)?$", text):
             return pd.Timestamp(pd.to_datetime(text, dayfirst=dayfirst))
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
         return None
     return None
 

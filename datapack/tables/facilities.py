@@ -3,7 +3,9 @@
 Exports drift: ``HMP Northgate``, ``NORTHGATE (HMP)``, ``Northgate`` and a
 code such as ``NGI`` all mean one place. Each register entry is indexed
 under its id, name and aliases, in several normalised forms; a name from a
-file is looked up form by form, most exact first.
+file is looked up form by form, most exact first. A name that matches two
+entries at its most exact form is ambiguous: it resolves to neither (the
+caller reports it), never to whichever a looser form happens to single out.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from datapack.tables.cells import is_blank, normalise_label
+
+
+#: Characters of a written name compared when suggesting the nearest known ones.
+NAME_CHARS = 200
 
 
 def _prefix_pattern(prefixes: list[str]) -> re.Pattern:
@@ -68,25 +74,40 @@ class FacilityIndex:
             for level, form in enumerate(name_forms(spelling, pattern)):
                 self._index[level].setdefault(form, set()).add(facility_id)
 
+    def candidates(self, text: object) -> set[str]:
+        """Every facility ``text`` may mean: the ids under its most exact form that is indexed.
+
+        More than one means ambiguous: the name is not looked up more
+        loosely, so that it is never quietly given to one of them.
+        """
+        if is_blank(text):
+            return set()
+        for form in name_forms(str(text), self._pattern):
+            for level in self._index:
+                if ids := level.get(form):
+                    return set(ids)
+        return set()
+
     def resolve(self, text: object) -> str | None:
         """The facility id for ``text``, or None when unknown or ambiguous."""
-        if is_blank(text):
-            return None
-        forms = name_forms(str(text), self._pattern)
-        for form in forms:
-            for level in self._index:
-                ids = level.get(form)
-                if ids and len(ids) == 1:
-                    return next(iter(ids))
-        return None
+        ids = self.candidates(text)
+        return next(iter(ids)) if len(ids) == 1 else None
+
+    def shared_spellings(self) -> dict[str, set[str]]:
+        """Spellings (ids, names, aliases, compared normalised) that two or more facilities share."""
+        return {form: ids for form, ids in self._index[0].items() if len(ids) > 1}
 
     def nearest(self, text: object, n: int = 3) -> list[str]:
         """Known names closest to ``text``, for error messages."""
         names = list(self.names.values())
-        key = normalise_label(text)
+        written = "" if is_blank(text) else str(text)[:NAME_CHARS]  # no name is longer; difflib is slow on more
+        key = normalise_label(written)
+        if not key:  # only punctuation ('-', '..'): nothing to be near
+            return []
         by_key = {normalise_label(v): v for v in names}
         close = difflib.get_close_matches(key, list(by_key), n=n, cutoff=0.5)
         if not close:
-            stripped = name_forms(str(text), self._pattern)[-1]
-            close = difflib.get_close_matches(stripped, list(by_key), n=n, cutoff=0.4)
+            forms = name_forms(written, self._pattern)
+            if forms:
+                close = difflib.get_close_matches(forms[-1], list(by_key), n=n, cutoff=0.4)
         return [by_key[c] for c in close]

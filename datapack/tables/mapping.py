@@ -17,12 +17,15 @@ import numpy as np
 import pandas as pd
 
 from datapack.adapters.base import ROW, RawTable
-from datapack.config import SourceConfig
+from datapack.config import Checks, SourceConfig
 from datapack.problems import Problem
 from datapack.tables import compose, schemas
 from datapack.tables import periods as periods_column
 from datapack.tables.cells import (EXCEL, from_serial, is_blank, normalise_label, parse_date, parse_number,
                                    serial_number, whole_number)
+from datapack.tables.checks.plausible import drop_non_finite, unparsed_formats
+from datapack.tables.checks.totals import drop_totals, with_total_rows
+from datapack.tables.checks.vocabulary import drop_unknown
 from datapack.tables.survey_long import survey_to_long
 
 _TRUE = {"y", "yes", "true", "1", "t", "x"}
@@ -36,6 +39,7 @@ class _Collector:
 
     def __init__(self, raw: RawTable, source: SourceConfig):
         self.raw, self.source, self.items = raw, source, []
+        self.covered: set[tuple[int, str]] = set()  # (row, heading) of cells already reported another way
 
     def add(self, code: str, message: str, row: Any = None, column: str | None = None,
             hint: str | None = None, severity: str = "error") -> None:
@@ -204,6 +208,10 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
                 if "status" not in result.columns:
                     result["status"] = statuses
             if col.kind == "int":
+                too_big = parsed.abs() >= 2 ** 53  # no whole number a table holds is this large (1e308)
+                if too_big.any():
+                    bad.extend(series[too_big].tolist())
+                    parsed = parsed.where(~too_big)
                 parsed = parsed.round().astype("Int64")
         elif col.kind in ("date", "datetime", "month"):
             formats = source.dates.get(col.name)
@@ -232,13 +240,7 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
         if bad:
             _report_bad(series, bad, col, heading, result[ROW], out)
         if col.allowed:
-            outside = parsed.notna() & ~parsed.isin(col.allowed)
-            for row, value in zip(result.loc[outside, ROW].head(20), parsed[outside].head(20)):
-                out.add("value-unknown", f"{value!r} is not a known {col.name.replace('_', ' ')}", row, heading,
-                        hint=f"map it under 'values: {col.name}:' in the configuration to one of: "
-                             f"{', '.join(col.allowed)}")
-            _summarise_more(outside.sum(), 20, col, heading, out)
-            parsed = parsed.where(~outside, None)
+            parsed = drop_unknown(parsed, col.allowed, col.name, heading, result[ROW], out, out.covered)
         result[col.name] = parsed
     return result
 
@@ -320,6 +322,13 @@ def _resolve_facilities(frame: pd.DataFrame, index: Any, on_unknown: str, out: _
         if (known := index.resolve(text)) is not None:  # added a moment ago under another spelling
             ids[written == text] = known
             continue
+        if len(candidates := index.candidates(text)) > 1:  # never merged, never added as a third place
+            out.add("facility-ambiguous", f"{text!r} matches {len(candidates)} facilities of the register: "
+                    f"{', '.join(f'{index.names[c]} ({c})' for c in sorted(candidates))} ({len(rows)} rows left out)",
+                    rows.iloc[0], heading, hint="write the name in full in the file, or give each facility an alias "
+                    "that only it has")
+            out.covered.update((int(r), heading) for r in rows.dropna())
+            continue
         nearest = index.nearest(text)
         if on_unknown == "add":
             new_id = re.sub(r"[^a-z0-9]+", "-", normalise_label(text)).strip("-")
@@ -364,7 +373,7 @@ def _check_required(frame: pd.DataFrame, table: str, source: SourceConfig, out: 
         missing = frame[col.name].isna()
         headings = _headings_of(source, "facility" if col.name == "facility_id" else col.name)
         heading = headings[0]
-        already = {(p.row, p.column) for p in out.items}
+        already = {(p.row, p.column) for p in out.items} | out.covered
         for row in frame.loc[missing, ROW].head(20):
             if not any((int(row), h) in already for h in headings):
                 out.add("value-missing", f"no {col.name.replace('_', ' ')} given", row, heading,
@@ -374,11 +383,14 @@ def _check_required(frame: pd.DataFrame, table: str, source: SourceConfig, out: 
 
 
 def to_canonical(raw: RawTable, source: SourceConfig, index: Any = None, on_unknown: str = "error",
-                 added: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+                 added: dict[str, str] | None = None,
+                 checks: Checks | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """One raw table as rows of ``source.table``, with every problem found.
 
     Rows with an unusable required value are left out (and reported); the
-    rest are kept, so one bad row never stops a whole file.
+    rest are kept, so one bad row never stops a whole file. Total rows are
+    left out and checked against their rows (``checks``, the configuration's
+    section; the defaults when None).
     """
     out = _Collector(raw, source)
     table = source.table
@@ -386,11 +398,14 @@ def to_canonical(raw: RawTable, source: SourceConfig, index: Any = None, on_unkn
     if table == "survey_responses" and raw.questions:
         frame, survey_columns = survey_to_long(raw, source.columns)
         source = source.model_copy(update={"columns": survey_columns})
-    frame = _skip_rows(frame, source)
+    frame = _skip_rows(with_total_rows(frame, raw), source)
     if source.unpivot:
         frame = _unpivot(frame, source, out)
     selected = _select(frame, raw, source, out)
+    unparsed_formats(selected, source, out)
+    selected = drop_non_finite(selected, source, out)
     coerced = _coerce(selected, table, source, out)
+    coerced = drop_totals(selected, coerced, raw, source, checks or Checks(), out)
     if index is not None and table != "facilities":
         coerced = _resolve_facilities(coerced, index, on_unknown, out,
                                       _heading_of(source, "facility" if "facility" in source.columns else "facility_id"),
