@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datapack import __version__
+from datapack.build_time import build_time, source_date_epoch
 from datapack.config import Config
 from datapack.disclosure import Control
 from datapack.ingest import Estate, load_estate
@@ -95,10 +96,10 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
         formats = tuple(f for f in formats if f != "pdf")
 
     reporter = reporter or Reporter(quiet=True)
-    built_at = built_at or dt.datetime.now().replace(microsecond=0)
     total = sum(len(config.files_for(s)) for s in config.sources)
     with reporter.task("Reading sources", total) as step:
-        estate = load_estate(config, progress=step, as_of=built_at)
+        estate = load_estate(config, progress=step, as_of=built_at or source_date_epoch())
+    built_at = built_at or build_time(estate)  # SOURCE_DATE_EPOCH, else the inputs' newest date: see build_time
     for problem in estate.report.problems:
         reporter.info(str(problem))
     result = BuildResult(writer.root, estate=estate)

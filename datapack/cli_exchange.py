@@ -37,17 +37,18 @@ def export_command(config_path: str, output: str | None) -> None:
     person-level identifier is written, and every count passes disclosure control (docs/exchange.md).
     """
     from datapack.analysis.estate import analyse
+    from datapack.build_time import build_time, source_date_epoch
     from datapack.disclosure import Control
     from datapack.exchange import write_datapackage
     from datapack.ingest import load_estate
 
     config = _config(config_path)
     with output_folder(config, output) as writer:
-        estate = load_estate(config)
-        for problem in estate.report.errors:
-            click.echo(str(problem), err=True)
-        try:
-            analysis = analyse(estate, Control(config.disclosure))
+        try:  # dated and judged by the build time, as ``datapack build`` is: same inputs, same package
+            estate = load_estate(config, as_of=source_date_epoch())
+            for problem in estate.report.errors:
+                click.echo(str(problem), err=True)
+            analysis = analyse(estate, Control(config.disclosure), as_of=build_time(estate))
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)

@@ -23,6 +23,7 @@ REASONS_SHOWN = 3
 def _analyse(config: Any, quiet: bool) -> tuple[Any, dt.datetime, list[Path]]:
     """Read and analyse the estate as ``datapack build`` does; user errors become ClickExceptions."""
     from datapack.analysis.estate import analyse
+    from datapack.build_time import build_time, source_date_epoch
     from datapack.cli import _print_problems
     from datapack.disclosure import Control
     from datapack.ingest import load_estate
@@ -31,11 +32,11 @@ def _analyse(config: Any, quiet: bool) -> tuple[Any, dt.datetime, list[Path]]:
     from datapack.render import default_template_dirs
 
     reporter = Reporter(quiet)
-    built_at = dt.datetime.now().replace(microsecond=0)
     total = sum(len(config.files_for(s)) for s in config.sources)
     try:
         with reporter.task("Reading sources", total) as step:
-            estate = load_estate(config, progress=step)
+            estate = load_estate(config, progress=step, as_of=source_date_epoch())
+        built_at = build_time(estate)  # as ``datapack build`` dates it: same inputs, same bytes
         with reporter.task("Analysing the estate", 1) as step:
             analysis = analyse(estate, Control(config.disclosure), as_of=built_at)
             step("done")

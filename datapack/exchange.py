@@ -33,6 +33,7 @@ import pandas as pd
 from datapack import __version__
 from datapack.analysis.indicators import COUNTED, PERIODS, _selected, measure_name
 from datapack.analysis.text import slug
+from datapack.build_time import build_time
 from datapack.disclosure import Control, series_mask, solvable
 from datapack.tables import schemas
 from datapack.render.xlsx import formula_like
@@ -112,7 +113,9 @@ def datapackage_files(estate: Any, analysis: Any, created: dt.datetime | None = 
         files[f"{name}.csv"] = _csv(frame, fields)
         resources.append(_resource(name, fields, files[f"{name}.csv"]))
     config = estate.config
-    created = (created or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    created = created or build_time(estate)  # not now: the same inputs give the same package
+    # A naive time is read as UTC (as SOURCE_DATE_EPOCH is), not in this machine's zone, so every machine agrees.
+    created = created.replace(tzinfo=dt.timezone.utc) if created.tzinfo is None else created.astimezone(dt.timezone.utc)
     package = {
         "profile": "tabular-data-package", "name": slug(config.project.title), "title": config.project.title,
         "description": f"Canonical tables and pack figures exported by datapack {__version__} for exchange "

@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from datapack.render.docx import normalise_zip
+from datapack.render.zipnorm import normalise_zip
 
 CHART_WIDTH = Mm(200)
 

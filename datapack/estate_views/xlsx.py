@@ -19,7 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
-from datapack.render.docx import normalise_zip
+from datapack.render.zipnorm import normalise_zip
 from datapack.render.xlsx import Table, _columns, _fill, _header_footer_text, _put, sheet_name
 
 Sheet = tuple[str, str, Callable[[dict], Table]]

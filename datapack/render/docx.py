@@ -3,17 +3,18 @@
 The template (made by ``templates/make_docx_template.py``) uses the same
 context as the HTML pack; ``charts`` there maps a chart id to an inline PNG
 that carries its alt text (``descr``) and title, which docxtpl alone leaves
-empty. The saved file is normalised (fixed zip timestamps) so the same
-context gives the same bytes.
+empty. The document is dated by the build time and the saved file is
+normalised (:mod:`datapack.render.zipnorm`), so the same context gives the
+same bytes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import io
 import re
-import zipfile
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -24,11 +25,11 @@ from docxtpl import DocxTemplate, InlineImage
 
 from datapack.adapters import guard
 from datapack.render.html import default_template_dirs
+from datapack.render.zipnorm import normalise_zip
 
 TEMPLATE_NAME = "pack.docx"
 #: Width of a chart on the page (A4 with 20 mm margins leaves 170 mm).
 CHART_WIDTH = Mm(165)
-_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class DescribedImage(InlineImage):
@@ -101,18 +102,6 @@ def find_template(template_dirs: Iterable[Path] | None, name: str = TEMPLATE_NAM
                             "(run templates/make_docx_template.py to make it)")
 
 
-def normalise_zip(data: bytes) -> bytes:
-    """The same zip with fixed timestamps and permissions, so identical content gives identical bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(item.filename))
-    return out.getvalue()
-
-
 def render_docx(context: dict[str, Any], charts: Iterable[Any] = (),
                 template_dirs: Iterable[Path] | None = None) -> bytes:
     """A facility's pack as Word document bytes (template ``pack.docx``)."""
@@ -126,6 +115,10 @@ def render_docx(context: dict[str, Any], charts: Iterable[Any] = (),
                                        for cid in images},
                  "anchor": anchors.anchor, "doclink": anchors.link}
     tpl.render(namespace, jinja_env=env, autoescape=True)
+    # The template's own dates and editor would otherwise stand in every pack: the build's instead.
+    props = tpl.docx.core_properties
+    props.created = props.modified = dt.datetime.fromisoformat(context["built_at"]["iso"]).replace(tzinfo=None)
+    props.last_modified_by, props.revision = "datapack", 1
     buffer = io.BytesIO()
     tpl.save(buffer)
     return normalise_zip(buffer.getvalue())

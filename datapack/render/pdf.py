@@ -5,17 +5,24 @@ when it is missing :func:`convert_to_pdf` raises :class:`PdfUnavailable`
 with the install hint, and the caller keeps the HTML and Word packs it has
 already written. Each conversion uses its own throwaway LibreOffice profile,
 so it neither clashes with a LibreOffice the user has open nor leaves
-settings behind.
+settings behind. LibreOffice stamps each PDF with the moment of conversion
+and an /ID made from it; :func:`fix_pdf_dates` sets both from the Word
+pack's own date and content, so the same Word pack gives the same PDF bytes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import io
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 #: Program names looked up on PATH, in order.
@@ -58,8 +65,9 @@ def libreoffice_available() -> str | None:
 def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess:
     """Run ``command``; on timeout end it and any helper it started (soffice forks ``soffice.bin``)."""
     posix = os.name == "posix"
+    # In UTC, so the dates LibreOffice writes always take the same form (digits then "Z'"), whatever the zone here.
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=posix)
+                            start_new_session=posix, env=os.environ | {"TZ": "UTC"})
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -106,4 +114,44 @@ def convert_to_pdf(docx_bytes: bytes, timeout: float = 180) -> bytes:
         pdf = target.read_bytes()
     if not pdf.startswith(b"%PDF"):
         raise PdfConversionFailed("No PDF made: LibreOffice wrote a file that is not a PDF.")
-    return pdf
+    return fix_pdf_dates(pdf, docx_modified(docx_bytes))
+
+
+def docx_modified(docx_bytes: bytes) -> dt.datetime | None:
+    """The ``modified`` core property of a Word document (the build time, for a pack), or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx_bytes)) as archive:
+            core = archive.read("docProps/core.xml").decode("utf-8")
+    except (zipfile.BadZipFile, KeyError):
+        return None
+    found = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", core)
+    try:
+        return dt.datetime.fromisoformat(found.group(1).strip().removesuffix("Z")) if found else None
+    except ValueError:
+        return None
+
+
+_PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)\d{14}")
+#: The file's /ID pair, and LibreOffice's own /DocChecksum (a hash taken with the conversion time in it).
+_PDF_HASHES = re.compile(rb"(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)|(/DocChecksum\s*/)([0-9A-Fa-f]+)")
+
+
+def fix_pdf_dates(pdf: bytes, when: dt.datetime | None) -> bytes:
+    """``pdf`` with its creation and modification dates set to ``when`` and its /ID taken from its content.
+
+    Everything is rewritten in place with the same number of bytes, so the
+    cross-reference table's offsets stay right. The dates keep the form they
+    had (LibreOffice writes them in UTC here, see :func:`_run`); with
+    ``when`` None they are left as they were. The /ID (and /DocChecksum) is
+    a hash of the file with them left out, so it still tells documents apart.
+    """
+    if when is not None:
+        stamp = when.strftime("%Y%m%d%H%M%S").encode()
+        pdf = _PDF_DATE.sub(lambda m: m.group(1) + stamp, pdf)
+    digest = hashlib.sha256(_PDF_HASHES.sub(b"", pdf)).hexdigest().upper().encode() * 2
+
+    def same_length(m: re.Match) -> bytes:  # groups 2, 4 and 7 are the hex; the rest is kept as it was
+        return b"".join(digest[:len(part)] if i in (2, 4, 7) else part
+                        for i, part in enumerate(m.groups(), 1) if part is not None)
+
+    return _PDF_HASHES.sub(same_length, pdf)

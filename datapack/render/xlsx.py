@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from datapack.render.docx import normalise_zip
+from datapack.render.zipnorm import normalise_zip
 
 Row = list[Any]
 Table = tuple[list[str], list[Row]]
