@@ -370,3 +370,21 @@ def test_validate_reports_a_check_in_text_and_json_and_strict_build_refuses(tmp_
                                       "--output", str(tmp_path / "out")])
     assert built.exit_code == 1 and "nothing was written" in built.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_national_unit_in_the_register_is_a_place_and_its_weekly_counts_are_kept(tmp_path):
+    """'England and Wales' reads as a total, but a register that holds it as a unit means that unit;
+    several counts in one month, each with its count date, are a series, not duplicates."""
+    (tmp_path / "register.csv").write_text("facility_id,name,facility_type\n"
+                                           "england-and-wales,England and Wales,prison\n")
+    (tmp_path / "weekly.csv").write_text("Week,Population\n2024-01-05,87000\n2024-01-12,87100\n"
+                                         "2024-01-19,87200\n2024-02-02,87300\n")
+    register = {"name": "register", "table": "facilities", "path": str(tmp_path / "register.csv"),
+                "columns": {"facility_id": "facility_id", "name": "name", "facility_type": "facility_type"}}
+    weekly = {"name": "weekly", "table": "population", "path": str(tmp_path / "weekly.csv"),
+              "columns": {"month": "Week", "count_date": "Week", "population": "Population"},
+              "constants": {"facility": "England and Wales"}}
+    estate = estate_of(tmp_path, weekly, register=register)
+    assert list(estate.tables["facilities"]["facility_id"]) == ["england-and-wales"]
+    assert len(estate.tables["population"]) == 4          # all four weeks, none taken for a total or a repeat
+    assert not found(estate, "duplicate-key")

@@ -191,7 +191,9 @@ def test_the_commands_write_through_the_writer_and_print_a_ranked_list(tmp_path)
     assert lines[0].startswith("Suggested visit programme (an aid to prioritising, not a rating)")
     assert re.match(r"\s+1\. HMP & YOI Hollowmere\s+\d+\.\d\s+Unannounced full visit within 3 months", lines[1])
     assert "Gateway: a self-inflicted death since the last visit" in lines[2]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["schedule.html", "schedule.xlsx"]
+    # besides the two files, only the folder's marker and lock (hidden): see datapack/output_dir.py
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["schedule.html", "schedule.xlsx"]
+    assert {p.name for p in tmp_path.iterdir() if p.name.startswith(".")} <= {".datapack-output", ".datapack-lock"}
     result = runner.invoke(group, ["compare", "--config", str(ROOT / "datapack.yaml"), "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (f"Wrote comparison.html, comparison.docx, comparison.xlsx, "

@@ -405,7 +405,7 @@ def to_canonical(raw: RawTable, source: SourceConfig, index: Any = None, on_unkn
     unparsed_formats(selected, source, out)
     selected = drop_non_finite(selected, source, out)
     coerced = _coerce(selected, table, source, out)
-    coerced = drop_totals(selected, coerced, raw, source, checks or Checks(), out)
+    coerced = drop_totals(selected, coerced, raw, source, checks or Checks(), out, index)
     if index is not None and table != "facilities":
         coerced = _resolve_facilities(coerced, index, on_unknown, out,
                                       _heading_of(source, "facility" if "facility" in source.columns else "facility_id"),

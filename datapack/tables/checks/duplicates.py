@@ -25,7 +25,8 @@ from datapack.tables.checks.rows import RowProblems
 
 #: Tables with one row per key.
 KEYED = {
-    "population": ("facility_id", "month"),
+    # Several counts in a month (a weekly series) are kept apart by their count date; the analysis takes the latest.
+    "population": ("facility_id", "month", "count_date"),
     "incident_counts": ("facility_id", "period_start", "period_end", "measure"),
     "context": ("facility_id", "period_start", "factor"),
     "survey_results": ("facility_id", "survey", "wave", "question", "group"),

@@ -76,20 +76,38 @@ def with_total_rows(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
     return both.sort_values(ROW, kind="stable").reset_index(drop=True)
 
 
-def total_mask(frame: pd.DataFrame, raw: RawTable, extra: Iterable[str] = ()) -> pd.Series:
-    """Rows of a mapped table that are totals: set aside by the adapter, or labelled as one."""
+def total_mask(frame: pd.DataFrame, raw: RawTable, extra: Iterable[str] = (), index: Any = None,
+               register: bool = False) -> pd.Series:
+    """Rows of a mapped table that are totals: set aside by the adapter, or labelled as one.
+
+    A label that names a place in the register (``index``) is that place, not
+    a total: a body may hold the whole estate as a unit of its own (a national
+    series). In the register itself only an explicit total (``Total``,
+    ``Sub total``, ``Grand total``) is taken as a total row.
+    """
     marked = {int(r[ROW]) for r in raw.meta.get("total_rows") or ()}
     mask = frame[ROW].isin(marked) if marked else pd.Series(False, index=frame.index)
     extra = list(extra)
+
+    def total(value: Any) -> bool:
+        if register:
+            return bool(_EXPLICIT_TOTAL.search(normalise_label(value))) or is_total_label(value, extra) and \
+                any(normalise_label(value) == normalise_label(e) for e in extra)
+        return is_total_label(value, extra) and not (index is not None and index.resolve(value))
+
     for column in LABEL_COLUMNS:
         if column in frame.columns:
-            labels = {v: is_total_label(v, extra) for v in pd.unique(frame[column].dropna())}
+            labels = {v: total(v) for v in pd.unique(frame[column].dropna())}
             mask |= frame[column].map(lambda v: labels.get(v, False)).astype(bool)
     return mask
 
 
+#: In the register, only a row that says it is a total is one.
+_EXPLICIT_TOTAL = re.compile(r"^(?:grand |sub |overall )?totals?$|^subtotals?$")
+
+
 def drop_totals(selected: pd.DataFrame, coerced: pd.DataFrame, raw: RawTable, source: Any, settings: Any,
-                out: Any) -> pd.DataFrame:
+                out: Any, index: Any = None) -> pd.DataFrame:
     """``coerced`` without its total rows, each checked against the sum of its facility rows.
 
     ``selected`` holds the same rows' cells before parsing (to see a
@@ -98,7 +116,7 @@ def drop_totals(selected: pd.DataFrame, coerced: pd.DataFrame, raw: RawTable, so
     """
     if settings.totals == "keep" or raw.meta.get("keep_totals") or coerced.empty:
         return coerced
-    mask = total_mask(coerced, raw, settings.total_labels)
+    mask = total_mask(coerced, raw, settings.total_labels, index, register=source.table == "facilities")
     if mask.any():
         check_sums(selected, coerced, mask, source, settings.total_tolerance, out)
     return coerced[~mask]
