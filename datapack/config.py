@@ -80,6 +80,9 @@ class SourceConfig(_Strict):
     path_pattern: str | None = Field(None, description="Regular expression with named groups matched against file names.")
     options: dict[str, Any] = Field(default_factory=dict, description="Settings for the adapter (see `datapack formats`).")
     required: bool = Field(True, description="When false a missing file is a warning, not an error.")
+    published: bool = Field(
+        False, description="The figures are already public (published statistics): shown as the publisher "
+        "showed them, with its symbols, and not suppressed again.")
 
 
 class Disclosure(_Strict):
@@ -96,6 +99,18 @@ class FacilityMatching(_Strict):
     on_unknown: Literal["error", "warn", "add"] = Field(
         "error", description="An unknown facility is an error (default), a warning (rows dropped), or added to the register.")
     strip_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_PREFIXES))
+    default_type: str | None = Field(
+        None, description="Type of the places found in the data when no register is configured, and of places "
+        "added with on_unknown: add (e.g. police_custody; 'other' when omitted with a register).")
+
+    @field_validator("default_type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        from datapack.tables.schemas import FACILITY_TYPES
+
+        if value is not None and value not in FACILITY_TYPES:
+            raise ValueError(f"unknown facility type {value!r}; use one of: {', '.join(FACILITY_TYPES)}")
+        return value
 
 
 class Analysis(_Strict):
@@ -275,9 +290,15 @@ class Config(_Strict):
             if s.name in seen:
                 raise ValueError(f"two sources are named {s.name!r}; names must be unique")
             seen.add(s.name)
-        if not any(s.table == "facilities" for s in sources):
-            raise ValueError("no source feeds the 'facilities' table: add the facility register")
         return sources
+
+    @model_validator(mode="after")
+    def _register_or_type(self) -> "Config":
+        if not any(s.table == "facilities" for s in self.sources) and self.facilities.default_type is None:
+            raise ValueError("no source feeds the 'facilities' table: add the facility register, or set "
+                             "'facilities: {default_type: ...}' (e.g. prison, police_custody) to take the places "
+                             "found in the data as the register")
+        return self
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, resolved against the configuration's folder."""
