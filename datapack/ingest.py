@@ -219,6 +219,7 @@ def _merge_codebook(configured: pd.DataFrame | None, derived: list[dict]) -> pd.
     """The configured codebook, filled in with question texts and options from the exports."""
     derived_frame = pd.DataFrame(derived, columns=schemas.column_names("survey_questions"))
     derived_frame = derived_frame.drop_duplicates(["survey", "question"])
+    configured = None if configured is None else complete("survey_questions", configured)
     if configured is None or configured.empty:
         return derived_frame.assign(_source="export", _file=None, _sheet=None, _row=pd.NA)
     merged = configured.merge(derived_frame, on=["survey", "question"], how="outer", suffixes=("", "_export"))

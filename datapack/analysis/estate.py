@@ -19,6 +19,7 @@ from datapack.analysis.counts import published_sources
 from datapack.analysis.enquiry import MasterList, load_master_list
 from datapack.analysis.indicators import IndicatorResults, basis_of, compute
 from datapack.analysis.spc import SpcSettings
+from datapack.analysis.text import clean
 from datapack.config import Analysis
 from datapack.disclosure import Control
 from datapack.indicators import IndicatorSet, load_indicators
@@ -158,7 +159,7 @@ class EstateAnalysis:
         for row in book.to_dict("records"):
             positive = row.get("positive")
             out[(row["survey"], row["question"])] = {
-                "text": row.get("text"), "theme": row.get("theme"),
+                "text": clean(row.get("text")), "theme": clean(row.get("theme")),  # blank cells are None, not NaN
                 "positive_text": None if positive is None or pd.isna(positive)
                 else " or ".join(f'"{p.strip()}"' for p in str(positive).split(";") if p.strip())}
         return out
