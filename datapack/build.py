@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import sysconfig
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from datapack.build_time import build_time, source_date_epoch
 from datapack.config import Config
 from datapack.disclosure import Control
 from datapack.ingest import Estate, load_estate
+from datapack.problems import Problem
 from datapack.progress import Reporter
 from datapack.writer import Writer
 
@@ -34,6 +36,7 @@ class BuildResult:
     failed: dict[str, str] = field(default_factory=dict)     # facility_id -> reason
     estate: Estate | None = None
     notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)    # what failed in the analysis or a pack, located
 
 
 def manifest(estate: Estate, built_at: dt.datetime, facility_id: str | None = None) -> dict:
@@ -106,19 +109,19 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     slugs = facility_slugs(estate)
     wanted = _select(slugs, facilities, estate)
     control = Control(config.disclosure)
-    from datapack.analysis.estate import analyse
 
     with reporter.task("Analysing the estate", 1) as step:
-        analysis = analyse(estate, control, as_of=built_at)
+        analysis = _analyse(estate, control, built_at, result)
         step("done")
     dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
     enquiry_counts: dict[str, dict[str, int]] = {}
     job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context)
     with reporter.task("Building packs", len(wanted)) as step:
         for fid, outcome in _render_all(job, wanted, jobs):
-            if isinstance(outcome, str):  # one facility's failure must not stop the others
-                result.failed[fid] = outcome
-                reporter.info(f"FAILED {fid}: {outcome.splitlines()[0]}")  # the traceback: --debug
+            if isinstance(outcome, Problem):  # one facility's failure must not stop the others
+                result.failed[fid] = outcome.message
+                result.problems.append(outcome)
+                reporter.info(str(outcome))
             else:
                 files, enquiry_counts[fid] = outcome
                 try:
@@ -126,7 +129,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                 except OSError as exc:
                     result.failed[fid] = f"{type(exc).__name__}: {exc}"
             step(fid)
-    if config.history:
+    if config.history and analysis is not None:
         from datapack.history import HistoryError, digest, record_build, render_digest_html, render_digest_json
 
         try:
@@ -137,7 +140,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
             writer.write_file("digest.json", render_digest_json(found).encode())
         except HistoryError as exc:
             notes.append(str(exc))
-    if facilities is None:  # the estate views need every facility
+    if facilities is None and analysis is not None:  # the estate views need every facility
         from datapack.estate_views.outputs import write_comparison
 
         with reporter.task("Comparing facilities", 1) as step:
@@ -228,24 +231,67 @@ def _render_one(fid: str) -> tuple[str, object]:
     from datapack.render.xlsx import render_xlsx
 
     job = _JOB
+    stage = "its analysis"
     try:
         context = job.context_fn(job.estate, fid, job.control, job.built_at, analysis=job.analysis)
+        stage = "its charts"
         charts = facility_charts(context)
+        stage = "its pack.json"
         files = {"pack.json": render_json(context).encode(),
                  "manifest.json": json.dumps(manifest(job.estate, job.built_at, fid), indent=2).encode()}
         if "html" in job.formats:
+            stage = "the HTML pack"
             files["datapack.html"] = render_html(context, charts, job.dirs).encode()
         if "docx" in job.formats or "pdf" in job.formats:
+            stage = "the Word pack"
             docx_bytes = render_docx(context, charts, job.dirs)
             if "docx" in job.formats:
                 files["datapack.docx"] = docx_bytes
             if "pdf" in job.formats:
+                stage = "the PDF pack"
                 files["datapack.pdf"] = convert_to_pdf(docx_bytes)
         if "xlsx" in job.formats:
+            stage = "the spreadsheet (data.xlsx)"
             files["data.xlsx"] = render_xlsx(context)
         return fid, (files, context["enquiry"]["counts"])
-    except Exception as exc:  # reported per facility by the caller
-        return fid, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+    except Exception as exc:  # reported per facility by the caller; the other packs go on
+        return fid, failure("pack-failed", f"the pack for {_name(job.estate, fid)} was not built: {stage} failed", exc,
+                            "the other packs were built; run 'datapack validate' for problems in this "
+                            "facility's rows, and report the failure with its location if none explains it",
+                            f"facility {fid}")
+
+
+def failure(code: str, what: str, exc: Exception, hint: str, where: str) -> Problem:
+    """An unexpected exception as a located problem: what failed, why, and where in the code (no traceback)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    library = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])
+    ours = [f for f in frames if not f.filename.startswith(library) and "site-packages" not in f.filename]
+    at = (ours or frames)[-1] if frames else None
+    code_at = f", at {Path(at.filename).name}:{at.lineno} in {at.name}" if at else ""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return Problem(code, f"{what} ({type(exc).__name__}{': ' + text if text else ''}{code_at})", file=where,
+                   hint=hint)
+
+
+def _name(estate: Estate, fid: str) -> str:
+    names = estate.facilities.set_index("facility_id")["name"]
+    name = names.get(fid)
+    return f"{name} ({fid})" if isinstance(name, str) and name != fid else fid
+
+
+def _analyse(estate: Estate, control: Control, built_at: dt.datetime, result: BuildResult):
+    """The estate's analysis, or None (packs are then built without it) when it fails unexpectedly."""
+    from datapack.analysis.estate import analyse
+
+    try:
+        return analyse(estate, control, as_of=built_at)
+    except Exception as exc:
+        result.problems.append(failure(
+            "analysis-failed", "the analysis of the estate could not be completed", exc,
+            "packs were built without indicators, control charts, comparisons or areas for enquiry; run "
+            "'datapack validate', and report the failure with its location if no problem there explains it",
+            "analysis"))
+        return None
 
 
 def _render_all(job: _Job, wanted: list[str], jobs: int | None):

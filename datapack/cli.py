@@ -204,10 +204,16 @@ def build(config_path: str, facilities: tuple[str, ...], output: str | None, for
     if not quiet:
         click.echo(f"Wrote {len(result.written)} pack(s) to {result.output}"
                    + (f"; {errors} source error(s) reported above (rows concerned left out)" if errors else ""))
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
     if result.failed:
+        reported = {p.message for p in result.problems}
         for fid, reason in result.failed.items():
-            click.echo(f"FAILED {fid}: {_first_line(reason)}", err=True)
+            if reason not in reported:  # a failure with no problem of its own (e.g. the leak gate's)
+                click.echo(f"FAILED {fid}: {_first_line(reason)}", err=True)
         raise click.ClickException(f"{len(result.failed)} pack(s) could not be built; the others were written.")
+    if result.problems:
+        raise click.ClickException("the packs were written, but part of the analysis failed (reported above).")
 
 
 @main.command()

@@ -121,6 +121,9 @@ class SourceConfig(_Strict):
     path_pattern: str | None = Field(None, description="Regular expression with named groups matched against file names.")
     options: dict[str, Any] = Field(default_factory=dict, description="Settings for the adapter (see `datapack formats`).")
     required: bool = Field(True, description="When false a missing file is a warning, not an error.")
+    published: bool = Field(
+        False, description="The figures are already public (published statistics): shown as the publisher "
+        "showed them, with its symbols, and not suppressed again.")
     # Layouts: settings that put one canonical column together from several parts of the file.
     header_rows: int = Field(1, ge=0, le=10, description="Heading rows, from the header row down, joined into one "
                              "name per column with ' / ' (a blank upper cell takes the heading to its left); "
@@ -256,6 +259,18 @@ class FacilityMatching(_Strict):
     on_unknown: Literal["error", "warn", "add"] = Field(
         "error", description="An unknown facility is an error (default), a warning (rows dropped), or added to the register.")
     strip_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_PREFIXES))
+    default_type: str | None = Field(
+        None, description="Type of the places found in the data when no register is configured, and of places "
+        "added with on_unknown: add (e.g. police_custody; 'other' when omitted with a register).")
+
+    @field_validator("default_type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        from datapack.tables.schemas import FACILITY_TYPES
+
+        if value is not None and value not in FACILITY_TYPES:
+            raise ValueError(f"unknown facility type {value!r}; use one of: {', '.join(FACILITY_TYPES)}")
+        return value
 
 
 class Analysis(_Strict):
@@ -516,9 +531,15 @@ class Config(_Strict):
             if s.name in seen:
                 raise ValueError(f"two sources are named {s.name!r}; names must be unique")
             seen.add(s.name)
-        if not any(s.table == "facilities" for s in sources):
-            raise ValueError("no source feeds the 'facilities' table: add the facility register")
         return sources
+
+    @model_validator(mode="after")
+    def _register_or_type(self) -> "Config":
+        if not any(s.table == "facilities" for s in self.sources) and self.facilities.default_type is None:
+            raise ValueError("no source feeds the 'facilities' table: add the facility register, or set "
+                             "'facilities: {default_type: ...}' (e.g. prison, police_custody) to take the places "
+                             "found in the data as the register")
+        return self
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, resolved against the configuration's folder."""

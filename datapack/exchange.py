@@ -157,7 +157,8 @@ def incident_counts(estate: Any, analysis: Any) -> tuple[pd.DataFrame, dict[tupl
     Published counts already held in ``incident_counts`` follow, under primary suppression.
     """
     control, results = analysis.control, analysis.results
-    held = _held_counts(estate.table("incident_counts"), control)
+    held = _held_counts(estate.table("incident_counts"), control, analysis.published_control,
+                        {s.name for s in estate.config.sources if s.published})
     incidents = estate.table("incidents")
     if incidents.empty or results.windows is None:
         return held, {}
@@ -317,11 +318,13 @@ def _people(inc: pd.DataFrame, fid: str, entry: dict, months: pd.PeriodIndex, sp
     return rows.groupby("month")["person_ref"].nunique().reindex(months, fill_value=0).to_numpy(float)
 
 
-def _held_counts(frame: pd.DataFrame, control: Control) -> pd.DataFrame:
-    """Published counts held as a source, under primary suppression."""
+def _held_counts(frame: pd.DataFrame, control: Control, public: Control, published: set[str]) -> pd.DataFrame:
+    """Counts held as a source, under primary suppression (unless public already: then as published)."""
     out = _as_held(frame, "incident_counts")
-    shown = [control.count(v) for v in out["count"]]
-    return out.assign(count=[s.value for s in shown], individuals=[control.count(v).value for v in out["individuals"]],
+    controls = [public if source in published else control for source in out["source"]]
+    shown = [c.count(v) for c, v in zip(controls, out["count"])]
+    return out.assign(count=[s.value for s in shown],
+                      individuals=[c.count(v).value for c, v in zip(controls, out["individuals"])],
                       status=np.where([s.hidden for s in shown], "suppressed", out["status"]))
 
 

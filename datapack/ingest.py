@@ -63,12 +63,37 @@ class Estate:
     #: Identifiers the inputs hold (person refs, names ...), for the leak gate: in memory only, never written.
     identifiers: KnownIdentifiers = field(default_factory=KnownIdentifiers, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # Absent is a state: every canonical table is held, with every canonical column
+        # (empty, or all blank), so no analysis has to ask whether a column exists.
+        self.tables = {name: complete(name, self.tables.get(name)) for name in schemas.TABLES} | {
+            name: frame for name, frame in self.tables.items() if name not in schemas.TABLES}
+
     def table(self, name: str) -> pd.DataFrame:
-        return self.tables.get(name, schemas.empty(name))
+        """The canonical table ``name``: every canonical column, empty when no source feeds it."""
+        frame = self.tables.get(name)
+        return schemas.empty(name) if frame is None else frame
+
+    def held(self, name: str) -> bool:
+        """Whether any row of the table ``name`` is held."""
+        return not self.table(name).empty
 
     @property
     def facilities(self) -> pd.DataFrame:
         return self.table("facilities")
+
+
+def complete(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """``frame`` with every canonical column of ``name`` (a blank one where no source maps it)."""
+    empty = schemas.empty(name)
+    if frame is None:
+        return empty
+    missing = [c for c in empty.columns if c not in frame.columns]
+    if not missing:
+        return frame
+    blank = pd.DataFrame({c: empty[c].reindex(frame.index) for c in missing}, index=frame.index)
+    full = pd.concat([frame, blank], axis=1)
+    return full[list(empty.columns) + [c for c in frame.columns if c not in empty.columns]]
 
 
 def _settings(source: SourceConfig) -> dict:
@@ -161,6 +186,9 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
     index: FacilityIndex | None = None
     added: dict[str, str] = {}
     personal: list[tuple[str, str]] = []
+    # With no register, the places named in the data are the register (of the configured type).
+    registered = any(s.table == "facilities" for s in config.sources)
+    on_unknown = config.facilities.on_unknown if registered else "add"
     for source in config.ordered_sources():
         if only_tables and source.table not in only_tables | {"facilities"}:
             continue
@@ -203,12 +231,11 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
                 try:
-                    frame, problems = to_canonical(raw, effective, index, config.facilities.on_unknown, added,
-                                                   config.checks)
+                    frame, problems = to_canonical(raw, effective, index, on_unknown, added, config.checks)
                 except Exception as exc:
                     report.add(_unexpected("mapping", raw.file, source.name, exc))
                     continue
-                report.extend(problems)
+                report.extend(p for p in problems if registered or p.code != "facility-added")
                 frames.setdefault(source.table, []).append(frame)
                 rows += len(frame)
                 if source.table == "survey_responses" and raw.questions:
@@ -222,8 +249,14 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
     tables = {name: _validate(name, _conform(name, pd.concat(parts, ignore_index=True)), report)
               for name, parts in frames.items() if parts}
     if added:
+        kind = config.facilities.default_type or "other"
         tables["facilities"] = pd.concat([tables.get("facilities", schemas.empty("facilities")), pd.DataFrame(
-            [{"facility_id": i, "name": n, "facility_type": "other"} for n, i in added.items()])], ignore_index=True)
+            [{"facility_id": i, "name": n, "facility_type": kind, "_source": "found in the data"}
+             for n, i in added.items()])], ignore_index=True)
+        if not registered:
+            report.add(Problem("no-register", f"no facility register is configured: the {len(added)} places named "
+                               f"in the data are taken as the register, each of type {kind!r}", severity="warning",
+                               hint="add a source for the facilities table to give names, types and peer groups"))
     tables, problems = run_checks(tables, config, as_of)
     report.extend(problems)
     report.problems = fold_footnoted(report.problems)
@@ -315,6 +348,7 @@ def _merge_codebook(configured: pd.DataFrame | None, derived: list[dict]) -> pd.
     """The configured codebook, filled in with question texts and options from the exports."""
     derived_frame = pd.DataFrame(derived, columns=schemas.column_names("survey_questions"))
     derived_frame = derived_frame.drop_duplicates(["survey", "question"])
+    configured = None if configured is None else complete("survey_questions", configured)
     if configured is None or configured.empty:
         return derived_frame.assign(_source="export", _file=None, _sheet=None, _row=pd.NA)
     merged = configured.merge(derived_frame, on=["survey", "question"], how="outer", suffixes=("", "_export"))

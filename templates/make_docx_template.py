@@ -175,6 +175,9 @@ def build() -> Document:
         cells = facts.add_row().cells
         cells[0].text, cells[1].text = label, value
     facts._tbl.remove(facts.rows[1]._tr)
+    _para(doc, "{%p if held.register %}")
+    _para(doc, "{{ held.register }}", italic=True)
+    _para(doc, "{%p endif %}")
     _para(doc, "This pack is a starting point for enquiry, not a judgement. ", bold=True).add_run(
         "Figures show where to look and what to ask; they do not say what is happening or why.")
     # Ask Word to refresh the contents (and page numbers) when the pack is opened.
@@ -242,17 +245,29 @@ def build() -> Document:
     _para(doc, "Each indicator: a control chart of its monthly rate (Making Data Count rules) and, where there are "
                "enough similar places, a funnel plot against them. Months with fewer than "
                "{{ disclosure.threshold }} incidents are not shown.")
+    _para(doc, "{%p if held.indicators %}")
+    _para(doc, "{{ held.indicators }}")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if held.funnels %}")
+    _para(doc, "{{ held.funnels }}")
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p for section in framework.sections %}")
     _para(doc, "{%p if indicators|selectattr('section', 'equalto', section.id)|list %}")
     _para(doc, "{{ section.title }}", style="Heading 2")
     _para(doc, "{%p for row in indicators|selectattr('section', 'equalto', section.id) %}")
-    _para(doc, "{%p if row.spc.chart and row.spc.chart in charts %}")
+    _para(doc, "{%p if (row.spc.chart and row.spc.chart in charts) or row.trend or row.rare %}")
     _para(doc, "{{ row.label }}", style="Heading 3")
-    _para(doc, "Last 12 months: {{ row.last.text }}{% if row.rate.value is not none %} ({{ row.rate.text }} "
-               "{{ row.per }}){% endif %}; previous 12 months: {{ row.prev.text }}; {{ row.change.text }}. "
-               "{{ spc[row.id].summary }}")
-    _chart_body(doc, "row.spc.chart")
+    _para(doc, "Last 12 months ({{ row.periods.last }}): {{ row.last.text }}{% if row.rate.value is not none %} "
+               "({{ row.rate.text }} {{ row.per }}){% endif %}; previous 12 months ({{ row.periods.prev }}): "
+               "{{ row.prev.text }}; {{ row.change.text }}.{% if row.id in spc %} {{ spc[row.id].summary }}{% endif %}"
+               "{% if row.rare %} {{ row.rare }}{% endif %}")
+    _chart(doc, "row.spc.chart")
     _chart(doc, "('funnel-' ~ row.id)")
+    _para(doc, "{%p if row.trend %}")
+    _table(doc, "{{ row.label }} by period{% if row.published %}, as published{% endif %}",
+           ["Period", "Count", "Rate {{ row.per }}"], ["{{ t.label }}", "{{ t.count.text }}", "{{ t.rate.text }}"],
+           "for t in row.trend")
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
@@ -261,7 +276,8 @@ def build() -> Document:
     doc.add_heading("4. People, moments and practices at heightened risk", level=1)
     doc.add_heading("Practices by group", level=2)
     _para(doc, "{%p if not equality %}")
-    _para(doc, "No population mix by group is held for this facility, so practices cannot be compared by group.")
+    _para(doc, "{{ held.mix or 'No practice can be compared by group for this facility: too few people, or no group "
+               "recorded on the incidents.' }}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for block in equality %}")
     _para(doc, "{{ block.practice_label }} by {{ block.characteristic_label }}", style="Heading 3")
@@ -310,7 +326,7 @@ def build() -> Document:
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p else %}")
     _para(doc, "{%p if not surveys %}")
-    _para(doc, "No survey results are held for this facility.")
+    _para(doc, "{{ held.surveys or 'No survey results are held for this facility.' }}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for s in surveys %}")
     _para(doc, "{{ s.label }}", style="Heading 2")
@@ -383,7 +399,7 @@ def build() -> Document:
            ["{{ v.start }}", "{{ v.end or '' }}", "{{ v.type or '' }}", "{{ v.body or '' }}",
             "{{ v.ratings_text or '' }}"], "for v in visits")
     _para(doc, "{%p else %}")
-    _para(doc, "No past visits are recorded for this facility.")
+    _para(doc, "{{ held.visits or 'No past visits are recorded for this facility.' }}")
     _para(doc, "{%p endif %}")
 
     doc.add_heading("7. Notes for the team", level=1)
@@ -432,6 +448,13 @@ def build() -> Document:
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p if not data_quality %}")
     _para(doc, "No problems were found in this facility's rows.")
+    _para(doc, "{%p endif %}")
+    doc.add_heading("What is not held", level=2)
+    _para(doc, "{%p for line in held.lines %}")
+    _para(doc, "{{ line }}", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if not held.lines %}")
+    _para(doc, "Every table and column this pack draws on is held.")
     _para(doc, "{%p endif %}")
     doc.add_heading("Disclosure control", level=2)
     _para(doc, "{{ disclosure.rule }}")

@@ -68,7 +68,9 @@ def test_one_facility_failing_does_not_stop_the_others(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["build", "--config", CONFIG, "--output", str(tmp_path), "--quiet",
                                        "--format", "html", "--facility", "NGT", "--facility", "BRF"])
     assert result.exit_code == 1
-    assert "FAILED NGT: ValueError: broken data for this facility" in result.output
+    assert ("ERROR [pack-failed] facility NGT: the pack for HMP Northgate (NGT) was not built: its analysis "
+            "failed (ValueError: broken data for this facility, at test_build.py:") in result.output
+    assert "Traceback" not in result.output
     assert (tmp_path / "brf" / "datapack.html").is_file()
     assert not (tmp_path / "ngt").exists()
 

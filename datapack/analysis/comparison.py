@@ -54,6 +54,8 @@ def compare(results: IndicatorResults, facilities: pd.DataFrame, overdispersion:
         if ind.numerator.count == "duration_hours":
             continue  # hours are not event counts: no Poisson funnel
         small = (part["last_count"] > 0) & (part["last_count"] < threshold)
+        if "published" in part:  # counts already public are not hidden again
+            small &= ~part["published"].fillna(False).astype(bool)
         usable = part[placeable(part["last_count"], part["last_base"]) & ~small]
         scale = 100.0 if ind.kind == "crowding" else ind.scale
         for basis, same_basis in usable.groupby("basis"):

@@ -15,9 +15,11 @@ from typing import Any
 import pandas as pd
 
 from datapack.analysis import comparison, equality, moments, signals, survey_stats
+from datapack.analysis.counts import published_sources
 from datapack.analysis.enquiry import MasterList, load_master_list
-from datapack.analysis.indicators import IndicatorResults, compute
+from datapack.analysis.indicators import IndicatorResults, basis_of, compute
 from datapack.analysis.spc import SpcSettings
+from datapack.analysis.text import clean
 from datapack.config import Analysis
 from datapack.disclosure import Control
 from datapack.indicators import IndicatorSet, load_indicators
@@ -44,6 +46,13 @@ class EstateAnalysis:
     as_of: pd.Timestamp
     _equality: dict[str, pd.DataFrame] = field(default_factory=dict)
     _tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _memo: dict[tuple, Any] = field(default_factory=dict)
+
+    def _remember(self, key: tuple, compute: Any) -> Any:
+        """``compute()`` once per key: rules, sections and estate views ask for the same figures many times."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # --- look-ups used by rules and the pack ---------------------------------------------------------------
 
@@ -52,9 +61,26 @@ class EstateAnalysis:
         """Confidence of relative-rate intervals: 1 - alpha, since many groups are tested at once."""
         return 1 - self.settings.alpha
 
+    def published(self, facility_id: str, indicator: str) -> bool:
+        """Whether every row behind the facility's figures for ``indicator`` is public already."""
+        p = self.period(facility_id, indicator)
+        return bool(p and p.get("published"))
+
+    def control_for(self, facility_id: str, indicator: str) -> Control:
+        """The disclosure control for an indicator's figures: published figures are not suppressed again."""
+        return self.published_control if self.published(facility_id, indicator) else self.control
+
+    @cached_property
+    def published_control(self) -> Control:
+        """Control for figures already public: shown as published (no threshold, no rounding)."""
+        settings = self.control.settings.model_copy(update={"threshold": 0, "rounding": None})
+        return Control(settings)
+
     def basis(self, facility_id: str) -> str:
         row = self.results.periods[self.results.periods["facility_id"] == facility_id]
-        return str(row["basis"].iloc[0]) if not row.empty else "population"
+        if not row.empty:
+            return str(row["basis"].iloc[0])
+        return str(basis_of(self.estate.facilities).get(facility_id, "population"))
 
     def all_ids(self, facility_id: str) -> list[str]:
         """Every other facility measured on the same basis."""
@@ -79,13 +105,22 @@ class EstateAnalysis:
 
             own = {t: self.estate.table(t)[self.estate.table(t)["facility_id"] == facility_id]
                    for t in ("incidents", "population")}
+            public = published_sources(self.estate.config)
+            events = own["incidents"]
+            # every row public already (a published list of deaths, say): shown as published
+            control = (self.published_control if public and not events.empty and events["_source"].isin(public).all()
+                       else self.control)
             self._tables[facility_id] = incidents.incidents_section(
-                own["incidents"], incidents.window_end(self.estate.table("incidents")),
-                population.monthly(own["population"]), self.basis(facility_id), self.control)
+                events, incidents.window_end(self.estate.table("incidents")),
+                population.monthly(own["population"]), self.basis(facility_id), control)
         return self._tables[facility_id]
 
     def chart_hidden(self, facility_id: str, indicator: str) -> list[bool]:
         """Which months of the facility's control chart for ``indicator`` are hidden (see findings_context)."""
+        return self._remember(("chart_hidden", facility_id, indicator),
+                              lambda: self._chart_hidden(facility_id, indicator))
+
+    def _chart_hidden(self, facility_id: str, indicator: str) -> list[bool]:
         from datapack.analysis.findings_context import hidden_points
 
         result = self.signals.spc.get((facility_id, indicator))
@@ -97,7 +132,7 @@ class EstateAnalysis:
         series = self.results.series
         rows = series[(series["facility_id"] == facility_id) & (series["indicator"] == indicator)]
         counts = dict(zip(rows["month"].astype(str), rows["count"]))
-        return hidden_points(self, ind, result.periods, counts, self.incidents_table(facility_id))
+        return hidden_points(self, ind, result.periods, counts, self.incidents_table(facility_id), facility_id)
 
     def latest_month(self, facility_id: str, indicator: str) -> str | None:
         part = self.results.series[(self.results.series["facility_id"] == facility_id)
@@ -124,13 +159,16 @@ class EstateAnalysis:
         for row in book.to_dict("records"):
             positive = row.get("positive")
             out[(row["survey"], row["question"])] = {
-                "text": row.get("text"), "theme": row.get("theme"),
+                "text": clean(row.get("text")), "theme": clean(row.get("theme")),  # blank cells are None, not NaN
                 "positive_text": None if positive is None or pd.isna(positive)
                 else " or ".join(f'"{p.strip()}"' for p in str(positive).split(";") if p.strip())}
         return out
 
     def culture_gap(self, facility_id: str) -> pd.DataFrame:
         """Staff against detained people on matched themes (latest shared wave)."""
+        return self._remember(("culture_gap", facility_id), lambda: self._culture_gap(facility_id))
+
+    def _culture_gap(self, facility_id: str) -> pd.DataFrame:
         if self.survey_results.empty:
             return pd.DataFrame()
         surveys = set(self.surveys(facility_id))
@@ -151,15 +189,15 @@ class EstateAnalysis:
         ``name: N files (first ... last)``; the appendix lists every file.
         """
         pairs: set[tuple[str, str]] = set()
-        incidents = self.estate.table("incidents")
-        if categories:
-            rows = incidents[(incidents["facility_id"] == facility_id) & incidents["category"].isin(categories)]
-            pairs |= set(zip(rows["_source"], rows["_file"]))
+        incidents = self._files_by("incidents", "category")
+        for category in categories:
+            pairs |= incidents.get((facility_id, category), set())
+        if indicator is not None and indicator in self.results.from_counts:
+            measures = self.results.from_counts[indicator]
+            counts = self._files_by("incident_counts", "measure")
+            pairs |= set().union(*[counts.get((facility_id, m), set()) for m in measures])
         for table in (("population",) if indicator is not None else ()) + tuple(tables):
-            frame = self.estate.table(table)
-            if not frame.empty and "facility_id" in frame:
-                rows = frame[frame["facility_id"] == facility_id]
-                pairs |= set(zip(rows["_source"], rows["_file"]))
+            pairs |= self._files_by(table).get(facility_id, set())
         by_source: dict[str, list[str]] = {}
         for source, file in pairs:
             if isinstance(file, str):
@@ -170,6 +208,18 @@ class EstateAnalysis:
             out += files if len(files) <= 3 else [f"{source}: {len(files)} files ({files[0]} ... {files[-1]})"]
         return out
 
+
+    def _files_by(self, table: str, column: str | None = None) -> dict[Any, set[tuple[str, str]]]:
+        """(source, file) pairs of a table's rows by facility (and ``column``), worked out once."""
+        def compute() -> dict[Any, set[tuple[str, str]]]:
+            frame = self.estate.table(table)
+            keys = ["facility_id"] + ([column] if column else [])
+            pairs = frame[keys + ["_source", "_file"]].dropna(subset=["_file"]).drop_duplicates()
+            out: dict[Any, set[tuple[str, str]]] = {}
+            for row in pairs.itertuples(index=False):
+                out.setdefault(row[0] if column is None else (row[0], row[1]), set()).add((row[-2], row[-1]))
+            return out
+        return self._remember(("files_by", table, column), compute)
 
     def period(self, facility_id: str, indicator: str) -> dict[str, Any] | None:
         """The facility's period figures for one indicator (last, prev, quarter), or None."""
@@ -251,6 +301,10 @@ class EstateAnalysis:
 
     def survey_comparison(self, facility_id: str, survey: str) -> pd.DataFrame:
         """The facility's latest wave of ``survey`` against its previous wave and its peers."""
+        return self._remember(("survey_comparison", facility_id, survey),
+                              lambda: self._survey_comparison(facility_id, survey))
+
+    def _survey_comparison(self, facility_id: str, survey: str) -> pd.DataFrame:
         wave, previous = self.latest_wave(facility_id, survey)
         if wave is None:
             return pd.DataFrame()

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from datapack.analysis import figures
 from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry import areas_for_enquiry
 from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
@@ -69,31 +70,43 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
     rows = []
     for ind in analysis.definitions.indicators:
         p = analysis.period(facility_id, ind.id)
-        if not p or pd.isna(p.get("last_count")):
+        if not p or not p.get("recorded") or (pd.isna(p.get("last_count")) and pd.isna(p.get("prev_count"))
+                                              and not analysis.results.trends.pipe(_has_trend, facility_id, ind.id)):
             continue
         scale = 100.0 if ind.kind == "crowding" else ind.scale
         peer = analysis.peer(facility_id, ind.id) or {}
         result = analysis.signals.spc.get((facility_id, ind.id))
         icon = result.variation_icon if result is not None else None
         section = ind.sections.get(analysis.settings.framework)
-        count = (figure(control.count(p["last_count"])) if ind.kind != "crowding"
+        count = (figures.count_figure(analysis, facility_id, ind.id, p, "last") if ind.kind != "crowding"
                  else {"text": f"{p['last_count']:,.0f}", "value": p["last_count"], "hidden": False})
+        shown = analysis.control_for(facility_id, ind.id)
         rows.append({
             "id": ind.id, "label": ind.label, "kind": ind.kind, "unit": ind.unit, "lens": ind.lens,
             "section": section, "section_title": titles.get(section, section), "good_direction": ind.good_direction,
             "basis": p["basis"], "per": "" if ind.kind == "crowding" else
             ("per 1,000 detentions" if p["basis"] == "throughput" else "per 1,000 population"),
-            "last": count, "prev": figure(control.count(p["prev_count"])) if ind.kind != "crowding" else no_data(),
-            "quarter": figure(control.count(p["quarter_count"])) if ind.kind != "crowding" else no_data(),
-            "rate": _unit(figure(control.rate(p["last_count"], p["last_base"], scale=scale)), ind.kind),
-            "prev_rate": figure(control.rate(p["prev_count"], p["prev_base"], scale=scale)),
-            "change": _change(p, ind.good_direction, control),
+            "last": count,
+            "prev": figures.count_figure(analysis, facility_id, ind.id, p, "prev") if ind.kind != "crowding"
+            else no_data(),
+            "quarter": figures.count_figure(analysis, facility_id, ind.id, p, "quarter") if ind.kind != "crowding"
+            else no_data(),
+            "rate": _unit(figures.rate_figure(analysis, facility_id, ind.id, p, "last", scale), ind.kind),
+            "prev_rate": figures.rate_figure(analysis, facility_id, ind.id, p, "prev", scale),
+            "change": _change(p, ind.good_direction, shown),
+            "periods": figures.period_labels(analysis, ind.id), "published": bool(p.get("published")),
+            "trend": figures.trend_rows(analysis, facility_id, ind),
+            "rare": figures.rare_reading(analysis, facility_id, ind),
             "peer": _peer(peer, control),
             "spc": {"icon": icon, "text": ICON_TEXT.get(icon, "Not charted"),
                     "trial": bool(result.trial) if result is not None else None,
                     "chart": f"spc-{ind.id}" if result is not None else None},
         })
     return rows
+
+
+def _has_trend(trends: pd.DataFrame, facility_id: str, indicator: str) -> bool:
+    return not trends.empty and bool(((trends["facility_id"] == facility_id) & (trends["indicator"] == indicator)).any())
 
 
 def _unit(fig: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -152,10 +165,10 @@ def table_hidden(incidents: dict[str, Any]) -> tuple[set[tuple[str, str]], list[
 
 
 def hidden_points(analysis: Any, ind: Any, periods: tuple, counts: dict[str, float],
-                  incidents: dict[str, Any] | None) -> list[bool]:
+                  incidents: dict[str, Any] | None, facility_id: str | None = None) -> list[bool]:
     """Months of a control chart to hide: small counts, cells the incidents table hides, and enough
     more that no hidden month can be worked back from a total the pack shows."""
-    control = analysis.control
+    control = analysis.control_for(facility_id, ind.id)
     table_cells, table_periods = table_hidden(incidents)
     position = {p: i for i, p in enumerate(periods)}
     values = np.array([counts.get(p, np.nan) for p in periods], dtype=float)
@@ -245,8 +258,10 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
         groups = analysis.peers[(analysis.peers["indicator"] == ind.id)]
         pool_ids = _pool(analysis, groups, facility_id, peer)
         pool = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(pool_ids)]
+        public = pool["published"].fillna(False).astype(bool)
         pool = pool[placeable(pool["last_count"], pool["last_base"])
-                    & ~pool["last_count"].map(control.is_small)]  # as in comparison.compare
+                    & (public | ~pool["last_count"].map(control.is_small))]  # as in comparison.compare
+        public = set(pool.loc[pool["published"].fillna(False).astype(bool), "facility_id"])
         if len(pool) < 3 or pool["last_count"].sum() == 0:
             continue  # no funnel around a zero rate
         result = funnel(pool["last_count"].to_numpy(float), pool["last_base"].to_numpy(float),
@@ -256,7 +271,7 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
         line = curve(result, 60)
         points = []
         for unit in result.units:
-            hidden = control.is_small(unit.observed)
+            hidden = control.is_small(unit.observed) and unit.label not in public
             if hidden and unit.label != facility_id:
                 continue  # a peer's small count would be readable from its rate and size
             points.append({"label": str(names.get(unit.label, unit.label)), "this": unit.label == facility_id,

@@ -16,11 +16,13 @@ anywhere in the estate, so all facilities are compared over the same months:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from datapack.analysis import counts
 from datapack.indicators import Indicator, IndicatorSet
 from datapack.tables import schemas
 from datapack.tables.cells import normalise_label
@@ -58,14 +60,24 @@ class IndicatorResults:
     ``periods``: one row per facility x indicator with, for each of last /
     prev / quarter, ``<p>_count``, ``<p>_base`` and ``<p>_rate``, plus
     ``basis`` (population or throughput), ``recorded`` and ``change`` (the
-    relative change in rate, last against prev). ``series``: one row per
-    facility x indicator x month with ``count``, ``base`` and ``rate``.
+    relative change in rate, last against prev), ``<p>_status`` and ``<p>_symbol`` (why a count is
+    unknown, and what its publisher printed), ``published`` (every row behind it is public already) and
+    ``end`` (the last month compared). ``series``: one row per facility x indicator x month with
+    ``count``, ``base`` and ``rate``. ``trends``: for indicators read from counts longer than a month,
+    each published period's figure (``label`` such as ``2019/20``), with base and rate.
     """
 
     windows: Windows | None
     periods: pd.DataFrame
     series: pd.DataFrame
     definitions: IndicatorSet
+    from_counts: dict[str, set[str]] = field(default_factory=dict)   # indicator -> measures of incident_counts
+    own_windows: dict[str, Windows] = field(default_factory=dict)    # indicator -> its periods, where they differ
+    trends: pd.DataFrame = field(default_factory=pd.DataFrame)        # published figures period by period
+
+    def window(self, indicator: str) -> Windows | None:
+        """The periods an indicator's figures compare: the estate's, or its own published periods."""
+        return self.own_windows.get(indicator, self.windows)
 
 
 def basis_of(facilities: pd.DataFrame) -> pd.Series:
@@ -132,21 +144,12 @@ def measure_name(ind: Indicator) -> str:
     return name + (f":{num.count}" if num.count in COUNTED else "")
 
 
-def _counts_by_grain(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``incident_counts`` rows of one month (with ``month``), and rows covering longer periods."""
-    if table.empty:
-        return table.assign(month=pd.Series(dtype="period[M]")), table
-    month = table["period_start"].dt.to_period("M")
-    single = table["period_end"].isna() | (table["period_end"].dt.to_period("M") == month)
-    return table[single].assign(month=month[single]), table[~single]
-
-
-def _reads_counts(ind: Indicator, incidents: pd.DataFrame, monthly: pd.DataFrame) -> bool:
+def _reads_counts(ind: Indicator, incidents: pd.DataFrame, prepared: pd.DataFrame) -> bool:
     """Whether an indicator comes from published counts: it names measures, or events hold none of it."""
     if ind.numerator.measures:
         return True
-    return (not monthly.empty and not incidents["category"].isin(ind.numerator.categories).any()
-            and monthly["measure"].eq(measure_name(ind)).any())
+    return (not prepared.empty and not incidents["category"].isin(ind.numerator.categories).any()
+            and prepared["measure"].eq(measure_name(ind)).any())
 
 
 def _sum_known(values: pd.Series, keys: list[pd.Series]) -> pd.Series:
@@ -154,30 +157,57 @@ def _sum_known(values: pd.Series, keys: list[pd.Series]) -> pd.Series:
     return values.groupby(keys).sum().where(~values.isna().groupby(keys).any())
 
 
+def _measures(ind: Indicator) -> set[str]:
+    return set(ind.numerator.measures) or {measure_name(ind)}
+
+
 def _from_counts(monthly: pd.DataFrame, longer: pd.DataFrame, facilities: pd.DataFrame, ind: Indicator,
-                 grid: pd.MultiIndex, windows: Windows) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
-    """Monthly counts on ``grid``, whether recorded, and totals given per period, from ``incident_counts``."""
-    measures = set(ind.numerator.measures) or {measure_name(ind)}
+                 grid: pd.MultiIndex, windows: Windows) -> tuple[pd.Series, pd.Series, dict[str, Any]]:
+    """Monthly counts on ``grid``, whether recorded, and what the published rows give per period.
+
+    A month is known where the facility has a row for it; where it has none but the publisher
+    gave that month for another facility, none was recorded (zero); otherwise it is unknown.
+    """
+    measures = _measures(ind)
     column = "individuals" if ind.numerator.count == "individuals" else "count"
     rows = monthly[monthly["measure"].isin(measures)]
     values = rows[column].where(rows["status"].ne("not_applicable"), 0.0)
-    counts = _sum_known(values, [rows["facility_id"], rows["month"]]).reindex(grid, fill_value=0.0)
-    has_rows = facilities["facility_id"].isin(pd.concat([monthly["facility_id"], longer["facility_id"]]))
-    types = set(facilities.loc[facilities["facility_id"].isin(rows["facility_id"]), "facility_type"])
+    summed = _sum_known(values, [rows["facility_id"], rows["month"]])
+    monthly_counts = summed.reindex(grid)
+    absent = ~grid.isin(summed.index) & grid.get_level_values(1).isin(set(rows["month"]))
+    monthly_counts[absent] = 0.0
+    own = pd.concat([rows, longer[longer["measure"].isin(measures)]])
+    has_rows = facilities["facility_id"].isin(own["facility_id"])
+    types = set(facilities.loc[has_rows, "facility_type"])
     recorded = has_rows & (True if ind.rare else facilities["facility_type"].isin(types))
-    totals = {}
+    given: dict[str, Any] = {"totals": {}, "month_status": {}, "with_rows": {},
+                             "published": own.groupby("facility_id")["published"].all() if not own.empty
+                             else pd.Series(dtype=bool)}
     for name in PERIODS:
         first, last = windows.span(name)
-        span = longer[longer["measure"].isin(measures) & (longer["period_start"] == first.start_time)
-                      & (longer["period_end"] == last.end_time.normalize())]
-        if not span.empty:
-            totals[name] = _sum_known(span[column], [span["facility_id"]])
-    return counts, pd.Series(recorded.to_numpy(), index=facilities["facility_id"].to_numpy()), totals
+        found = counts.totals(longer, measures, column, first, last, add_up=column != "individuals")
+        if not found.empty:
+            given["totals"][name] = found
+        given["month_status"][name] = counts.month_status(rows, measures, first, last)
+        overlapping = own[(own["last"] >= first) & (own["first"] <= last)]
+        given["with_rows"][name] = set(overlapping["facility_id"])
+    return monthly_counts, pd.Series(recorded.to_numpy(), index=facilities["facility_id"].to_numpy()), given
 
 
-_PERIOD_COLUMNS = ["facility_id", "indicator", "basis", "recorded", "last_count", "last_base", "last_rate",
-                   "prev_count", "prev_base", "prev_rate", "quarter_count", "quarter_base", "quarter_rate", "change"]
-_SERIES_COLUMNS = ["facility_id", "month", "count", "base", "rate", "indicator"]
+def _latest(*months: pd.Series) -> pd.Period | None:
+    found = [m.dropna().max() for m in months if not m.dropna().empty]
+    return max(found) if found else None
+
+
+def _grid(facilities: pd.DataFrame, windows: Windows) -> pd.MultiIndex:
+    months = pd.period_range(windows.series_start, windows.end, freq="M")
+    return pd.MultiIndex.from_product([facilities["facility_id"], months], names=["facility_id", "month"])
+
+
+def _bases_on(grid: pd.MultiIndex, bases: pd.DataFrame, basis: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+    base_grid = bases.set_index(["facility_id", "month"]).reindex(grid)
+    use_throughput = basis.reindex(grid.get_level_values(0)).eq("throughput").to_numpy()
+    return base_grid, np.where(use_throughput, base_grid["throughput"], base_grid["population"])
 
 
 def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> IndicatorResults:
@@ -185,87 +215,180 @@ def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> Indic
 
     An indicator comes from the event rows of ``incidents``, or from the published aggregates of
     ``incident_counts`` when it names ``numerator.measures`` or when no event of its categories is
-    held (see :func:`measure_name`); a count with a suppressed or missing part is unknown.
+    held (see :func:`measure_name`); a count with a suppressed or missing part is unknown. The
+    periods compared end with the latest month of events (or of monthly counts) in the estate; an
+    indicator read only from counts longer than a month ends with the latest of its own periods,
+    and failing any of those the population's latest month ends them (for crowding).
     """
     facilities = estate.facilities
     incidents = estate.table("incidents")
     incidents = incidents.assign(month=incidents["occurred"].dt.to_period("M"))
-    monthly, longer = _counts_by_grain(estate.table("incident_counts"))
-    if incidents.empty and monthly.empty:  # no incidents held: empty results, with their columns
+    prepared = counts.prepare(estate.table("incident_counts"), counts.published_sources(estate.config))
+    monthly, longer = counts.by_grain(prepared)
+    bases = monthly_bases(estate.table("population"))
+    end = _latest(incidents["month"], monthly["month"]) or _latest(longer["last"]) or _latest(bases["month"])
+    if end is None or facilities.empty:  # nothing dated to compare: every indicator is "no data"
         return IndicatorResults(None, pd.DataFrame(columns=_PERIOD_COLUMNS), pd.DataFrame(columns=_SERIES_COLUMNS),
                                 definitions)
-    windows = Windows((incidents if not incidents.empty else monthly)["month"].max(), window_months)
-    bases = monthly_bases(estate.table("population"))
+    windows = Windows(end, window_months)
     basis = basis_of(facilities)
-    months = pd.period_range(windows.series_start, windows.end, freq="M")
-    grid = pd.MultiIndex.from_product([facilities["facility_id"], months], names=["facility_id", "month"])
-    base_grid = bases.set_index(["facility_id", "month"]).reindex(grid)
-    use_throughput = basis.reindex(grid.get_level_values(0)).eq("throughput").to_numpy()
-    monthly_base = np.where(use_throughput, base_grid["throughput"], base_grid["population"])
-    series_parts, period_rows = [], []
+    published_events = _published_events(incidents, counts.published_sources(estate.config))
+    series_parts, period_rows, trend_parts = [], [], []
+    from_counts, own_windows = {}, {}
     for ind in definitions.indicators:
+        ind_windows = windows
+        reads_counts = ind.kind != "crowding" and _reads_counts(ind, incidents, prepared)
+        if reads_counts and not monthly["measure"].isin(_measures(ind)).any():
+            own_end = counts.latest_month(longer, _measures(ind))
+            if own_end is not None and own_end != end:
+                ind_windows = own_windows[ind.id] = Windows(own_end, window_months)
+        grid = _grid(facilities, ind_windows)
+        base_grid, monthly_base = _bases_on(grid, bases, basis)
+        published = None
         if ind.kind == "crowding":
-            counts = base_grid["population"]
+            values = base_grid["population"]
             base = base_grid["in_use_cna"]
             recorded = pd.Series(True, index=facilities["facility_id"].to_numpy())
             scale, no_base = 100.0, False
-        elif _reads_counts(ind, incidents, monthly):
-            counts, recorded, rows = _from_counts(monthly, longer, facilities, ind, grid, windows)
+            rows = None
+        elif reads_counts:
+            values, recorded, rows = _from_counts(monthly, longer, facilities, ind, grid, ind_windows)
+            from_counts[ind.id] = _measures(ind)
+            published = rows["published"]
             base = pd.Series(monthly_base, index=grid) if ind.denominator != "none" else pd.Series(np.nan, index=grid)
             scale, no_base = ind.scale, ind.denominator == "none"
+            trend_parts.append(_trend(longer, ind, bases, basis))
         else:
             rows = _selected(incidents, ind)
-            counts = _aggregate(rows, ind, ["facility_id", "month"]).reindex(grid, fill_value=0.0)
+            values = _aggregate(rows, ind, ["facility_id", "month"]).reindex(grid, fill_value=0.0)
             recorded = _recorded(incidents, facilities, ind)
+            published = published_events(rows)
             base = pd.Series(monthly_base, index=grid) if ind.denominator != "none" else pd.Series(np.nan, index=grid)
             scale, no_base = ind.scale, ind.denominator == "none"
         known = recorded.reindex(grid.get_level_values(0)).to_numpy()
-        frame = pd.DataFrame({"count": np.where(known, counts.to_numpy(dtype=float), np.nan),
+        frame = pd.DataFrame({"count": np.where(known, values.to_numpy(dtype=float), np.nan),
                               "base": base.to_numpy(dtype=float)}, index=grid).reset_index()
         frame["rate"] = frame["count"] / frame["base"] * scale
         frame["indicator"] = ind.id
         series_parts.append(frame)
-        period_rows.append(_periods(frame, rows if ind.kind != "crowding" else None, ind, windows, basis,
-                                    recorded, scale, no_base))
+        out = _periods(frame, rows, ind, ind_windows, basis, recorded, scale, no_base)
+        out["published"] = (published.reindex(out["facility_id"]).fillna(False).astype(bool).to_numpy()
+                            if published is not None else False)
+        out["end"] = str(ind_windows.end)
+        period_rows.append(out)
     periods = pd.concat(period_rows, ignore_index=True)
     series = pd.concat(series_parts, ignore_index=True)
-    return IndicatorResults(windows, periods, series, definitions)
+    trends = pd.concat([t for t in trend_parts if not t.empty] or [_TREND_EMPTY], ignore_index=True)
+    return IndicatorResults(windows, periods, series, definitions, from_counts, own_windows, trends)
+
+
+def _published_events(incidents: pd.DataFrame, published: set[str]):
+    """A function: for an indicator's event rows, whether each facility's rows all come from published sources."""
+    def by_facility(rows: pd.DataFrame) -> pd.Series:
+        if not published or rows.empty:
+            return pd.Series(dtype=bool)
+        return rows["_source"].isin(published).groupby(rows["facility_id"]).all()
+    return by_facility
+
+
+_PERIOD_COLUMNS = ["facility_id", "indicator", "basis", "recorded", "published", "end", "change"] + [
+    f"{p}_{c}" for p in PERIODS for c in ("count", "base", "rate", "status", "symbol")]
+_SERIES_COLUMNS = ["facility_id", "month", "count", "base", "rate", "indicator"]
+_TREND_EMPTY = pd.DataFrame(columns=["facility_id", "indicator", "first", "last", "label", "count", "status",
+                                     "symbol", "published", "base", "rate"])
+
+
+def _trend(longer: pd.DataFrame, ind: Indicator, bases: pd.DataFrame, basis: pd.Series) -> pd.DataFrame:
+    """The indicator's published figures period by period (at their commonest grain), with base and rate."""
+    column = "individuals" if ind.numerator.count == "individuals" else "count"
+    found = counts.trend(longer, _measures(ind), column)
+    if found.empty:
+        return found
+    found = found.assign(indicator=ind.id, base=np.nan)
+    if ind.denominator != "none" and not bases.empty:
+        for i, row in found.iterrows():
+            own = bases[(bases["facility_id"] == row["facility_id"]) & (bases["month"] >= row["first"])
+                        & (bases["month"] <= row["last"])]
+            kind = basis.get(row["facility_id"], "population")
+            values = own[kind].dropna()
+            if not values.empty:
+                found.at[i, "base"] = float(values.sum() if kind == "throughput" else values.mean())
+    found["rate"] = found["count"] / found["base"] * ind.scale
+    return found
 
 
 def _periods(frame: pd.DataFrame, rows: pd.DataFrame | dict | None, ind: Indicator, windows: Windows,
              basis: pd.Series, recorded: pd.Series, scale: float, no_base: bool) -> pd.DataFrame:
-    """Figures per period; ``rows`` are the events (or, from published counts, the totals given per period)."""
+    """Figures per period; ``rows`` are the events (or, from published counts, what the rows give per period).
+
+    ``<p>_status`` says why a count is unknown (suppressed or missing, as published) and
+    ``<p>_symbol`` what the publisher printed instead.
+    """
     out = pd.DataFrame({"facility_id": recorded.index, "indicator": ind.id})
-    out["basis"] = basis.reindex(out["facility_id"]).to_numpy()
+    fids = out["facility_id"]
+    out["basis"] = basis.reindex(fids).to_numpy()
     out["recorded"] = recorded.to_numpy()
+    from_counts = isinstance(rows, dict)
     for name in PERIODS:
         first, last = windows.span(name)
         part = frame[(frame["month"] >= first) & (frame["month"] <= last)]
         grouped = part.groupby("facility_id")
+        status = pd.Series(np.where(recorded.to_numpy(), "value", None), index=fids.to_numpy(), dtype=object)
+        symbol = pd.Series(None, index=fids.to_numpy(), dtype=object)
         if ind.kind == "crowding":  # the latest month's figures, not a sum
             latest = part.dropna(subset=["count", "base"]).groupby("facility_id").last()
             count, base = latest["count"], latest["base"]
         else:
-            if isinstance(rows, dict) and (name in rows or ind.numerator.count == "individuals"):
-                # a total given for the period; people cannot be added up from months
-                count = rows.get(name, pd.Series(dtype=float)).reindex(out["facility_id"], fill_value=0.0)
-                count = count.where(recorded.to_numpy() & (name in rows))
-            elif ind.numerator.count == "individuals" and rows is not None:
+            if ind.numerator.count == "individuals" and not from_counts and rows is not None:
                 in_window = rows[(rows["month"] >= first) & (rows["month"] <= last)]
                 count = _aggregate(in_window, ind, ["facility_id"])
-                count = count.reindex(out["facility_id"], fill_value=0.0).where(recorded.to_numpy())
+                count = count.reindex(fids, fill_value=0.0).where(recorded.to_numpy())
+            elif ind.numerator.count == "individuals":  # people cannot be added up from months
+                count = pd.Series(np.nan, index=fids.to_numpy())
             else:
                 count = grouped["count"].sum(min_count=1).where(grouped["count"].count() == grouped.size())
+            if from_counts:
+                count, status, symbol = _given(count, rows, name, fids, recorded, status, symbol)
             # population: the average month; throughput: the total over the period
             base = grouped["base"].mean()
             totals = grouped["base"].sum(min_count=1)
             use_total = basis.reindex(base.index).eq("throughput")
             base = base.where(~use_total, totals)
-        out[f"{name}_count"] = pd.Series(count).reindex(out["facility_id"]).to_numpy()
-        out[f"{name}_base"] = np.nan if no_base else pd.Series(base).reindex(out["facility_id"]).to_numpy()
+        out[f"{name}_count"] = pd.Series(count).reindex(fids).to_numpy()
+        out[f"{name}_base"] = np.nan if no_base else pd.Series(base).reindex(fids).to_numpy()
         out[f"{name}_rate"] = out[f"{name}_count"] / out[f"{name}_base"] * scale
+        known = out[f"{name}_count"].notna().to_numpy()
+        out[f"{name}_status"] = np.where(known, "value", status.reindex(fids).where(
+            status.reindex(fids) != "value", "missing").to_numpy())
+        out.loc[~recorded.to_numpy(), f"{name}_status"] = None
+        out[f"{name}_symbol"] = np.where(known, None, symbol.reindex(fids).to_numpy())
     with np.errstate(divide="ignore", invalid="ignore"):
         left = out["last_rate"].where(out["last_base"].notna(), out["last_count"])
         right = out["prev_rate"].where(out["prev_base"].notna(), out["prev_count"])
         out["change"] = np.where(right > 0, left / right - 1, np.nan)
     return out
+
+
+def _given(count: pd.Series, given: dict[str, Any], name: str, fids: pd.Series, recorded: pd.Series,
+           status: pd.Series, symbol: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Counts of one period from published rows: a row for the period wins over its months added up.
+
+    Where the publisher gave this period for some facility and a recorded facility has no row
+    overlapping it, none was recorded there (zero).
+    """
+    count = pd.Series(count).reindex(fids).to_numpy(dtype=float)
+    count = pd.Series(count, index=fids.to_numpy())
+    months = given["month_status"][name]
+    unknown = count.index[count.isna() & count.index.isin(months.index)]
+    status[unknown] = months.loc[unknown, "status"]
+    symbol[unknown] = months.loc[unknown, "symbol"]
+    totals = given["totals"].get(name)
+    if totals is not None:
+        has = count.index.isin(totals.index)
+        mine = totals.reindex(count.index)
+        count[has] = mine.loc[has, "count"].astype(float)
+        status[has] = mine.loc[has, "status"]
+        symbol[has] = mine.loc[has, "symbol"]
+        none_there = ~has & ~count.index.isin(list(given["with_rows"][name])) & recorded.to_numpy()
+        count[none_there] = 0.0
+    return count.where(recorded.to_numpy()), status, symbol

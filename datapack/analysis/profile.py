@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 import datapack
-from datapack.analysis import followup, glance, incidents, population, provenance, surveys
+from datapack.analysis import followup, glance, held, incidents, population, provenance, surveys
 from datapack.analysis.text import (TYPE_LABELS, built_label, clean, date_label, figure, month_end_label, month_key,
                                     month_label, no_data, slug)
 from datapack.disclosure import Control
@@ -136,7 +136,16 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
                                 ("recommendations", recs["available"])) if used]
     extra = _analysis_keys(analysis, facility_id, inc) if analysis is not None else _no_analysis()
     charts += extra.pop("_charts", [])
+    not_held = held.held_section(estate, frames, facility, extra["indicators"], extra["funnels"],
+                                 analysed=analysis is not None)
+    if not inc["available"] and not_held["incidents"]:
+        inc = {**inc, "summary": not_held["incidents"]}
+    if not pop["available"] and not_held["population"]:
+        pop = {**pop, "summary": not_held["population"]}
+    if not recs["available"] and not_held["recommendations"]:
+        recs = {**recs, "summary": not_held["recommendations"]}
     return {**extra,
+        "held": not_held,
         "project": _project(estate),
         "facility": facility,
         "period": _period(frames, end, pop, survey_list),

@@ -40,13 +40,16 @@ def control_charts(results: IndicatorResults, settings: SpcSettings = SpcSetting
     if results.series.empty:
         return Signals(spc, measure, rare)
     for ind in results.definitions.indicators:
+        if ind.rare:  # compared period with period, whatever the grain of the counts behind them
+            for fid in results.periods.loc[results.periods["indicator"] == ind.id, "facility_id"]:
+                found = _rare_previous(results, fid, ind.id)
+                if found is not None:
+                    rare[(fid, ind.id)] = found
+            continue
         series = results.series[results.series["indicator"] == ind.id]
         for fid, part in series.groupby("facility_id", sort=False):
             part = part.sort_values("month")
             if part["count"].notna().sum() == 0:
-                continue
-            if ind.rare:
-                rare[(fid, ind.id)] = _rare_previous(results, fid, ind.id)
                 continue
             use_rate = part["base"].notna().sum() >= part["count"].notna().sum() and part["base"].gt(0).any()
             values = part["rate"] if use_rate else part["count"]
@@ -66,8 +69,9 @@ def _rare_previous(results: IndicatorResults, fid: str, indicator: str) -> Poiss
     if row.empty:
         return None
     r = row.iloc[0]
-    exposure_last = r["last_base"] if pd.notna(r["last_base"]) and r["last_base"] > 0 else 1.0
-    exposure_prev = r["prev_base"] if pd.notna(r["prev_base"]) and r["prev_base"] > 0 else 1.0
+    with_base = all(pd.notna(r[b]) and r[b] > 0 for b in ("last_base", "prev_base"))
+    # rates where both periods have a base, else counts (periods of the same length): never one of each
+    exposure_last, exposure_prev = (r["last_base"], r["prev_base"]) if with_base else (1.0, 1.0)
     if pd.isna(r["last_count"]) or pd.isna(r["prev_count"]):
         return None
     return compare_poisson(float(r["last_count"]), float(exposure_last), float(r["prev_count"]), float(exposure_prev))

@@ -207,6 +207,9 @@ def _coerce(frame: pd.DataFrame, table: str, source: SourceConfig, out: _Collect
                 statuses = map_unique(series, lambda c: (parse_number(c) or parse_number(None)).status)
                 if "status" not in result.columns:
                     result["status"] = statuses
+                if "symbol" not in result.columns:  # what the publisher printed instead of a count
+                    result["symbol"] = map_unique(series, lambda c: None if is_blank(c) or parse_number(c) is None
+                                                  or parse_number(c).status == "value" else _text(c))
             if col.kind == "int":
                 too_big = parsed.abs() >= 2 ** 53  # no whole number a table holds is this large (1e308)
                 if too_big.any():

@@ -123,6 +123,8 @@ TABLES: dict[str, list[Col]] = {
         Col("individuals", "float", "People involved, where given."),
         Col("status", "status", "value, suppressed, missing or not_applicable.", True,
             ("value", "suppressed", "missing", "not_applicable")),
+        Col("symbol", "str", "The publisher's symbol where no count is given ([c], .., *, [x], [z]); "
+            "taken from the count cell."),
     ],
     "survey_questions": [
         Col("survey", "str", "Survey name.", True),
