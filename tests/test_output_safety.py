@@ -354,8 +354,9 @@ def test_a_build_killed_at_three_points_is_cleaned_up_by_the_next_and_the_index_
     inodes = {name: (out / name).stat().st_ino for name in ("ksm", "ngt")}
     run = _start(project, out)
     _kill_when(run, lambda: _replaced(out, inodes))
-    times = {json.loads((out / n / "manifest.json").read_text())["built_at"] for n in ("ksm", "ngt")}
-    assert len(times) == 2 and not (out / "index.html").exists() and not (out / "manifest.json").exists()
+    # (builds of the same inputs carry the same build time, so the packs are told apart by their folders)
+    replaced = {name for name in ("ksm", "ngt") if (out / name).stat().st_ino != inodes[name]}
+    assert len(replaced) == 1 and not (out / "index.html").exists() and not (out / "manifest.json").exists()
 
     # the next build clears what the killed ones left and describes exactly the packs beside its index
     rerun = _run(project, "build", str(out), *BUILD)
