@@ -525,21 +525,19 @@ class Config(_Strict):
 
     @field_validator("sources")
     @classmethod
-    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+    def _unique_names(cls, sources: list[SourceConfig], info: ValidationInfo) -> list[SourceConfig]:
         seen: set[str] = set()
         for s in sources:
             if s.name in seen:
                 raise ValueError(f"two sources are named {s.name!r}; names must be unique")
             seen.add(s.name)
-        return sources
-
-    @model_validator(mode="after")
-    def _register_or_type(self) -> "Config":
-        if not any(s.table == "facilities" for s in self.sources) and self.facilities.default_type is None:
+        facilities = info.data.get("facilities")  # absent when its own setting failed: reported there
+        if (facilities is not None and facilities.default_type is None
+                and not any(s.table == "facilities" for s in sources)):
             raise ValueError("no source feeds the 'facilities' table: add the facility register, or set "
                              "'facilities: {default_type: ...}' (e.g. prison, police_custody) to take the places "
                              "found in the data as the register")
-        return self
+        return sources
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, resolved against the configuration's folder."""

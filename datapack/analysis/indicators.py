@@ -257,7 +257,7 @@ def compute(estate, definitions: IndicatorSet, window_months: int = 12) -> Indic
             published = rows["published"]
             base = pd.Series(monthly_base, index=grid) if ind.denominator != "none" else pd.Series(np.nan, index=grid)
             scale, no_base = ind.scale, ind.denominator == "none"
-            trend_parts.append(_trend(longer, ind, bases, basis))
+            trend_parts.append(_trend(pd.concat([longer, _sparse_months(monthly, _measures(ind))]), ind, bases, basis))
         else:
             rows = _selected(incidents, ind)
             values = _aggregate(rows, ind, ["facility_id", "month"]).reindex(grid, fill_value=0.0)
@@ -296,6 +296,17 @@ _PERIOD_COLUMNS = ["facility_id", "indicator", "basis", "recorded", "published",
 _SERIES_COLUMNS = ["facility_id", "month", "count", "base", "rate", "indicator"]
 _TREND_EMPTY = pd.DataFrame(columns=["facility_id", "indicator", "first", "last", "label", "count", "status",
                                      "symbol", "published", "base", "rate"])
+
+
+def _sparse_months(monthly: pd.DataFrame, measures: set[str]) -> pd.DataFrame:
+    """Monthly counts of these measures with months missing between their first and last (e.g. three
+    months published in a year): shown period by period, since no window of them is complete."""
+    rows = monthly[monthly["measure"].isin(measures)]
+    if rows.empty:
+        return rows
+    months = rows["month"].drop_duplicates()
+    span = (months.max() - months.min()).n + 1
+    return rows if len(months) < span else rows.iloc[0:0]
 
 
 def _trend(longer: pd.DataFrame, ind: Indicator, bases: pd.DataFrame, basis: pd.Series) -> pd.DataFrame:
