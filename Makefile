@@ -1,13 +1,16 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11 and make:
 #   make datapack   build every pack from the sources (the bundled demo by default)
-#   make test       run the tests
+#   make test       run the tests (the fast tier, on every core: under 10 minutes on two)
+# and, for the tests that build many packs or drive real clients (Chromium, LibreOffice):
+#   make test-slow  run the tests marked slow (CI runs both)
+#   make test-all   run every test
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: datapack test validate demo bench clean install
+.PHONY: datapack test test-slow test-all validate demo bench clean install
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +26,17 @@ datapack: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/datapack validate $(ARGS)
 
+# -n auto: pytest-xdist, one worker per core; the shared demo fixtures are built once per worker.
+JOBS ?= auto
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow" $(ARGS)
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -m slow $(ARGS)
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) $(ARGS)
 
 # Regenerate the bundled demo estate (sources/ and datapack.yaml) from its seed.
 demo: $(STAMP)

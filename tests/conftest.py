@@ -17,3 +17,38 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real data not found at {REALDATA}: these tests need ../shared beside the project")
     return REALDATA
+
+
+ROOT = TESTS.parent
+#: The date the shared demo analysis judges recommendations overdue against.
+DEMO_AS_OF = "2026-10-15"
+
+
+@pytest.fixture(scope="session")
+def demo_estate():
+    """The bundled demo estate (datapack.yaml), read once per test process. Treat it as read-only."""
+    from datapack.config import load_config
+    from datapack.ingest import load_estate
+
+    return load_estate(load_config(ROOT / "datapack.yaml"))
+
+
+@pytest.fixture(scope="session")
+def demo_analysis_at(demo_estate):
+    """``demo_analysis_at(as_of)``: the demo estate analysed as of a date, once per date and test process."""
+    from datapack.analysis.estate import analyse
+    from datapack.disclosure import Control
+
+    made: dict = {}
+
+    def at(as_of):
+        if as_of not in made:
+            made[as_of] = analyse(demo_estate, Control(demo_estate.config.disclosure), as_of=as_of)
+        return made[as_of]
+    return at
+
+
+@pytest.fixture(scope="session")
+def demo_analysis(demo_analysis_at):
+    """The demo estate analysed as of :data:`DEMO_AS_OF`, once per test process. Treat it as read-only."""
+    return demo_analysis_at(DEMO_AS_OF)

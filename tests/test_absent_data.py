@@ -83,7 +83,7 @@ CASES = _cases()
 def demo(tmp_path_factory) -> dict:
     """A small demo estate written once per session, with the extra sources in its configuration."""
     folder = tmp_path_factory.mktemp("absent-demo")
-    generate(folder, facilities=4, months=24)
+    generate(folder, facilities=3, months=13)
     raw = yaml.safe_load((folder / "datapack.yaml").read_text(encoding="utf-8"))
     raw["sources"] += copy.deepcopy(EXTRA_SOURCES)
     raw["history"] = None
@@ -190,6 +190,7 @@ def _build(estate: Estate, render_id: str) -> dict:
     return {"html": html, "contexts": contexts}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,table,column", CASES, ids=[f"{k}-{t}" + (f"-{c}" if c else "") for k, t, c in CASES])
 def test_the_demo_builds_without_each_table_and_each_optional_column(demo, kind, table, column):
     started = time.perf_counter()

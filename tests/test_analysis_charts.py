@@ -232,17 +232,11 @@ def test_unknown_chart_ids_raise_and_ids_for_absent_data_draw_nothing():
 
 
 @pytest.fixture(scope="module")
-def real_context() -> dict:
+def real_context(demo_analysis) -> dict:
     from datapack.analysis import facility_context
-    from datapack.analysis.estate import analyse
-    from datapack.config import load_config
-    from datapack.disclosure import Control
-    from datapack.ingest import load_estate
 
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
-    control = Control(estate.config.disclosure)
-    analysis = analyse(estate, control, as_of="2026-10-15")
-    return facility_context(estate, "KSM", control, dt.datetime(2026, 10, 15), analysis=analysis)
+    estate, control = demo_analysis.estate, demo_analysis.control
+    return facility_context(estate, "KSM", control, dt.datetime(2026, 10, 15), analysis=demo_analysis)
 
 
 def test_every_chart_of_a_real_context_draws(real_context):

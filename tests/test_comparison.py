@@ -36,9 +36,8 @@ SYMBOL = "[c]"
 
 
 @pytest.fixture(scope="module")
-def analysis():
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
-    return analyse(estate, Control(estate.config.disclosure), as_of=BUILT)
+def analysis(demo_analysis_at):
+    return demo_analysis_at(BUILT)
 
 
 @pytest.fixture(scope="module")

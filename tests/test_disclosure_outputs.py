@@ -23,10 +23,9 @@ SMALL = ("LLS", "HSC", "QLC", "KSM")
 
 
 @pytest.fixture(scope="module")
-def contexts():
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
-    control = Control(estate.config.disclosure)
-    analysis = analyse(estate, control, as_of="2026-10-15")
+def contexts(demo_analysis):
+    analysis = demo_analysis
+    estate, control = analysis.estate, analysis.control
     return {fid: facility_context(estate, fid, control, dt.datetime(2026, 10, 15), analysis=analysis)
             for fid in SMALL}
 
@@ -107,9 +106,9 @@ def test_funnels_and_equality_tables_show_nothing_about_small_groups(contexts, f
                 assert row["ratio"] is None and row["share"] is None and row["people"]["value"] is None
 
 
-def test_no_person_level_identifier_reaches_pack_json(contexts):
+def test_no_person_level_identifier_reaches_pack_json(contexts, demo_estate):
     import json
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
+    estate = demo_estate
     refs = set(estate.tables["incidents"]["person_ref"].dropna()) | set(estate.tables["incidents"]["incident_id"].dropna())
     refs |= set(estate.tables["survey_responses"]["respondent"].dropna())
     for ctx in contexts.values():

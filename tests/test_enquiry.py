@@ -16,9 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def analysis():
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
-    return analyse(estate, Control(estate.config.disclosure), as_of="2026-10-15")
+def analysis(demo_analysis):
+    return demo_analysis
 
 
 @pytest.fixture(scope="module")

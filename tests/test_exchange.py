@@ -34,9 +34,8 @@ CREATED = dt.datetime(2026, 10, 15, 9, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture(scope="module")
-def original():
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
-    return estate, analyse(estate, Control(estate.config.disclosure), as_of="2026-10-15")
+def original(demo_analysis):
+    return demo_analysis.estate, demo_analysis
 
 
 @pytest.fixture(scope="module")

@@ -67,6 +67,7 @@ def _signals(rows: list[dict]) -> set[tuple[str, str, str]]:
     return {(r["facility_id"], r["indicator"], r["kind"]) for r in rows}
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_the_first_build_says_plainly_there_is_nothing_to_compare_with(builds):
     first = builds["digests"][0]
     assert first["first_build"] and first["previous"] is None
@@ -75,6 +76,7 @@ def test_the_first_build_says_plainly_there_is_nothing_to_compare_with(builds):
     assert FIRST_BUILD in render_digest_html(first)
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_a_second_build_after_one_source_changes_shows_exactly_the_new_signals(builds):
     second = builds["digests"][1]
     assert second["previous"]["id"] == builds["ids"][0] and not second["first_build"]
@@ -87,6 +89,7 @@ def test_a_second_build_after_one_source_changes_shows_exactly_the_new_signals(b
     assert second["summary"] == "Since the build of 2026-10-15T09:00:00: 2 new special-cause signals."
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_look_elsewhere_lists_the_peers_with_their_figures_and_signals(builds):
     concerns = {(c["facility_id"], c["indicator"]): c for c in builds["digests"][1]["look_elsewhere"]}
     assert set(concerns) == {("NGT", "self_harm"), ("NGT", "self_harm_individuals")}
@@ -99,6 +102,7 @@ def test_look_elsewhere_lists_the_peers_with_their_figures_and_signals(builds):
     assert peers["CSB"]["signals"] == [] and not peers["CSB"]["same_entry"]
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_a_new_death_is_counted_under_disclosure_control_and_prompts_a_look_elsewhere(builds):
     third = builds["digests"][2]
     assert [(d["facility_id"], d["month"], d["cause"], d["count"]["text"]) for d in third["new_deaths"]] == [
@@ -109,12 +113,14 @@ def test_a_new_death_is_counted_under_disclosure_control_and_prompts_a_look_else
     assert {s["facility_id"] for s in death[0]["similar"]} == {"NGT", "KSM"}
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_recommendations_falling_due_between_builds_are_newly_overdue(builds):
     third = builds["digests"][2]
     assert third["newly_overdue"]
     assert all("2026-10-16" <= r["due"] < "2027-01-16" for r in third["newly_overdue"])
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_the_history_is_one_sqlite_file_with_a_schema_version_and_every_build(builds):
     with sqlite3.connect(builds["db"]) as con:
         assert con.execute("SELECT version FROM schema_version").fetchall() == [(len(history.MIGRATIONS),)]
@@ -126,6 +132,7 @@ def test_the_history_is_one_sqlite_file_with_a_schema_version_and_every_build(bu
         assert columns == {"build_id", "facility_id", "month", "cause", "count"}  # counts only: no person data
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_a_build_that_fails_to_record_leaves_no_trace(builds, monkeypatch):
     def broken(analysis, findings=None):
         return {"facilities": [("X", "X", "prison", "X")], "figures": [("too", "few")]}
@@ -157,6 +164,7 @@ def test_a_damaged_history_file_is_reported_with_what_to_do(tmp_path):
         digest(damaged)
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_the_digest_is_a_self_contained_page_with_marking_headings_and_header_rows(builds):
     page = render_digest_html(builds["digests"][1])
     assert page.count("OFFICIAL-SENSITIVE") >= 3 and "<h1>" in page and '<th scope="col">Indicator</th>' in page
@@ -167,6 +175,7 @@ def test_the_digest_is_a_self_contained_page_with_marking_headings_and_header_ro
         assert each["summary"] in render_digest_html(each)
 
 
+@pytest.mark.slow  # three analyses of the whole demo estate
 def test_datapack_digest_prints_the_last_build_and_writes_the_files_when_asked(builds, tmp_path):
     @click.group()
     def cli() -> None:

@@ -17,14 +17,13 @@ from datapack.ingest import load_estate
 from datapack.render import render_docx, render_html
 
 ROOT = Path(__file__).resolve().parents[1]
-FACILITIES = ("KSM", "NGT", "CSB", "HWM", "LLS")
+FACILITIES = ("KSM", "CSB", "LLS")  # a large prison, one with a death, a small unit
 
 
 @pytest.fixture(scope="module")
-def packs():
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
-    control = Control(estate.config.disclosure)
-    analysis = analyse(estate, control, as_of="2026-10-15")
+def packs(demo_analysis):
+    analysis = demo_analysis
+    estate, control = analysis.estate, analysis.control
     out = {}
     for fid in FACILITIES:
         context = facility_context(estate, fid, control, dt.datetime(2026, 10, 15), analysis=analysis)

@@ -322,6 +322,7 @@ def test_a_worker_outliving_a_killed_run_does_not_keep_the_folder_locked(tmp_pat
 
 # --- clean recovery ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_build_killed_at_three_points_is_cleaned_up_by_the_next_and_the_index_matches_the_packs(project, built,
                                                                                                   tmp_path):
     out = _copy(built, tmp_path)

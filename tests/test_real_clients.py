@@ -42,6 +42,8 @@ import pytest
 from datapack.build import build
 from datapack.config import load_config
 
+pytestmark = pytest.mark.slow  # many packs or real clients: `make test-slow`, and CI
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "datapack.yaml"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "ksm_structure.json"

@@ -23,7 +23,7 @@ from datapack.ingest import load_estate
 
 from conftest import TESTS
 
-pytestmark = pytest.mark.realdata_build
+pytestmark = [pytest.mark.realdata_build, pytest.mark.slow]
 
 CONFIGS = TESTS / "realdata"
 FOLDERS = ["", "uk-prison-register-codes", "uk-deaths-in-prison-custody", "uk-hmpps-population-bulletin",

@@ -27,8 +27,8 @@ FREE_QUESTIONS = ["comments/anything_else", "Is there anything else you would li
 
 
 @pytest.fixture(scope="module")
-def estate():
-    return load_estate(load_config(ROOT / "datapack.yaml"))
+def estate(demo_estate):
+    return demo_estate
 
 
 @pytest.fixture(scope="module")

@@ -129,6 +129,7 @@ def built(demo, runs):
                         "--format", "xlsx", "--format", "pdf"]], {})
 
 
+@pytest.mark.slow
 def test_two_builds_of_the_same_inputs_are_byte_identical_in_every_file(built):
     first, second = built
     names = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
@@ -141,12 +142,14 @@ def test_two_builds_of_the_same_inputs_are_byte_identical_in_every_file(built):
     assert differences(first, second) == []
 
 
+@pytest.mark.slow
 def test_the_default_build_time_is_the_newest_date_in_the_inputs(built, demo):
     manifest = json.loads((built[0] / "manifest.json").read_text())
     # The demo's incidents run to its last day; the clock (December 2026 or later) plays no part.
     assert manifest["built_at"][:10] == demo.end.isoformat()
 
 
+@pytest.mark.slow
 def test_no_file_names_the_folder_it_was_built_from_or_into(built):
     for out, spec in zip(built, SIDES):
         for path in out.rglob("*"):
@@ -154,6 +157,7 @@ def test_no_file_names_the_folder_it_was_built_from_or_into(built):
                 assert not any(spec["folder"].encode() in text for text in _texts(path)), path
 
 
+@pytest.mark.slow
 def test_word_and_excel_files_are_dated_by_the_build_time_with_fixed_zip_entries(built):
     built_at = json.loads((built[0] / "manifest.json").read_text())["built_at"] + "Z"
     documents = [p for p in built[0].rglob("*") if p.suffix in (".docx", ".xlsx")]
@@ -170,12 +174,14 @@ def test_word_and_excel_files_are_dated_by_the_build_time_with_fixed_zip_entries
 
 
 @pytest.mark.skipif(not pdf.libreoffice_available(), reason="LibreOffice is not installed")
+@pytest.mark.slow
 def test_the_pdf_carries_the_build_time_not_the_conversion_time(built):
     data = (built[0] / "ngt" / "datapack.pdf").read_bytes()
     stamp = json.loads((built[0] / "manifest.json").read_text())["built_at"]
     assert re.search(rb"/CreationDate\(D:" + re.sub(r"\D", "", stamp).encode(), data)
 
 
+@pytest.mark.slow
 def test_with_source_date_epoch_the_schedule_and_data_package_are_identical_and_dated_by_it(demo, runs, built):
     first, second = _run_twice(demo, runs, [["schedule", "--output", "{out}", "--quiet"],
                                             ["export", "--output", "{out}"]],
@@ -291,7 +297,10 @@ def _chart(chart_id: str) -> tuple[bytes, str]:
         fig, ax = fixed_figure(2.0, 0.6, 0.2, 0.3, 0.4)
         ax.plot([0, 1, 2], [3, 1, 2], label="rate")
         ax.set_title("A chart")
-        return save(fig)
+        png, svg = save(fig)
+    # drawn on demand, SVG first, after the house style is left: the chart's own settings still apply
+    text = svg()
+    return png(), text
 
 
 def test_chart_ids_are_fixed_per_chart_and_differ_between_charts():

@@ -35,9 +35,8 @@ PLANTED = ("HWM", "KSM", "CSB", "NGT")
 
 
 @pytest.fixture(scope="module")
-def analysis():
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
-    return analyse(estate, Control(estate.config.disclosure), as_of=BUILT)
+def analysis(demo_analysis_at):
+    return demo_analysis_at(BUILT)
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +179,7 @@ def test_the_schedule_xlsx_keeps_formulas_out_and_adds_up(analysis, rows):
         assert sum(points) == pytest.approx(score, abs=1e-6), name
 
 
+@pytest.mark.slow
 def test_the_commands_write_through_the_writer_and_print_a_ranked_list(tmp_path):
     group = click.Group("datapack")
     register(group)

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def estate():
-    return load_estate(load_config(ROOT / "datapack.yaml"))
+def estate(demo_estate):
+    return demo_estate
 
 
 @pytest.fixture(scope="module")

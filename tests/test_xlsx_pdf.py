@@ -29,11 +29,10 @@ CANARY = 987654
 
 
 @pytest.fixture(scope="module")
-def contexts():
+def contexts(demo_analysis):
     """Contexts of the demo estate: KSM (large) and LLS (small, so many figures are hidden)."""
-    estate = load_estate(load_config(ROOT / "datapack.yaml"))
-    control = Control(estate.config.disclosure)
-    analysis = analyse(estate, control, as_of="2026-10-15")
+    analysis = demo_analysis
+    estate, control = analysis.estate, analysis.control
     return {fid: facility_context(estate, fid, control, BUILT, analysis=analysis) for fid in ("KSM", "LLS")}
 
 

@@ -266,6 +266,8 @@ class EstateAnalysis:
         if windows is not None and not context.empty and not incidents.empty:
             first, last = windows.span("last")
             mine = incidents[incidents["facility_id"] == facility_id]
+            # the facility's own population mix, found once, not once per practice and characteristic
+            context = context[context["facility_id"].astype(str) == str(facility_id)]
             if mine["person_ref"].notna().any():
                 # One row a person and practice: repeat incidents by one person are not independent
                 # events, and counting them as such makes the interval far too narrow.

@@ -8,7 +8,6 @@ the data. The same context always gives the same bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from datapack.charts.equality import equality_chart
@@ -22,15 +21,44 @@ from datapack.charts.survey import survey_chart
 Drawn = tuple[str, str, bytes, str]
 
 
-@dataclass(frozen=True)
 class Chart:
-    """One chart: ``id`` as named in the context, ``alt`` says what it shows and its main finding."""
+    """One chart: ``id`` as named in the context, ``alt`` says what it shows and its main finding.
 
-    id: str
-    title: str
-    alt: str
-    png: bytes
-    svg: str
+    ``png`` (bytes, for Word) and ``svg`` (text, for HTML) may be given as functions that draw
+    them: each is then drawn the first time it is read, so an output that does not use a format
+    never pays for it.
+    """
+
+    __slots__ = ("id", "title", "alt", "_png", "_svg")
+
+    def __init__(self, id: str, title: str, alt: str, png: bytes | Callable[[], bytes],
+                 svg: str | Callable[[], str]):
+        self.id, self.title, self.alt, self._png, self._svg = id, title, alt, png, svg
+
+    @property
+    def png(self) -> bytes:
+        if callable(self._png):
+            self._png = self._png()
+        return self._png
+
+    @property
+    def svg(self) -> str:
+        if callable(self._svg):
+            self._svg = self._svg()
+        return self._svg
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Chart) and (self.id, self.title, self.alt, self.png, self.svg) == (
+            other.id, other.title, other.alt, other.png, other.svg)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.title, self.alt))
+
+    def __reduce__(self):  # sent to another process whole: both formats drawn first
+        return Chart, (self.id, self.title, self.alt, self.png, self.svg)
+
+    def __repr__(self) -> str:
+        return f"Chart({self.id!r}, {self.title!r})"
 
 
 _DRAW: dict[str, Callable[[dict[str, Any]], Drawn | None]] = {

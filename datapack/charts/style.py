@@ -80,12 +80,49 @@ def new_figure(height: float) -> Figure:
     return fig
 
 
-def save(fig: Figure) -> tuple[bytes, str]:
-    """PNG bytes and SVG text of a figure, with metadata that never changes between builds."""
-    png, svg = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
-    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    return png.getvalue(), svg.getvalue().decode("utf-8")
+class Drawing:
+    """A figure saved on demand, each format drawn at most once: PNG (for Word), SVG (for HTML).
+
+    A build that writes only HTML never rasterises a chart, and one that writes only Word never
+    writes its SVG. The house-style settings read when saving (the SVG id salt, hatching, text
+    as text) are kept from the moment the chart was drawn, so the bytes are the same whenever,
+    and in whichever order, the formats are asked for.
+    """
+
+    def __init__(self, fig: Figure):
+        self._fig: Figure | None = fig
+        self._rc = {key: matplotlib.rcParams[key] for key in (*RC, "svg.hashsalt")}
+        self._png: bytes | None = None
+        self._svg: str | None = None
+
+    def png(self) -> bytes:
+        if self._png is None:
+            self._png = self._save("png", dpi=150, metadata={"Software": None}).getvalue()
+            self._release()
+        return self._png
+
+    def svg(self) -> str:
+        if self._svg is None:
+            self._svg = self._save("svg", metadata={"Date": None, "Creator": None}).getvalue().decode("utf-8")
+            self._release()
+        return self._svg
+
+    def _save(self, fmt: str, **kwargs) -> io.BytesIO:
+        out = io.BytesIO()
+        with matplotlib.rc_context(self._rc):
+            self._fig.savefig(out, format=fmt, **kwargs)
+        return out
+
+    def _release(self) -> None:
+        if self._png is not None and self._svg is not None:
+            self._fig = None
+
+
+def save(fig: Figure) -> tuple:
+    """The PNG and SVG of a figure, each drawn when first asked for (see :class:`Drawing`), with
+    metadata that never changes between builds: two functions, ``png()`` -> bytes, ``svg()`` -> text."""
+    drawing = Drawing(fig)
+    return drawing.png, drawing.svg
 
 
 def month_ticks(keys: list[str], every: int = 3) -> tuple[list[int], list[str]]:
