@@ -55,6 +55,7 @@ def test_an_unknown_facility_is_refused_with_the_nearest_names(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # a whole build through the command line
 def test_one_facility_failing_does_not_stop_the_others(tmp_path, monkeypatch):
     import datapack.analysis as analysis
 
@@ -75,6 +76,7 @@ def test_one_facility_failing_does_not_stop_the_others(tmp_path, monkeypatch):
     assert not (tmp_path / "ngt").exists()
 
 
+@pytest.mark.slow  # a whole build through the command line
 def test_an_organisation_overrides_a_section_and_the_word_template_by_configuration(tmp_path):
     """`templates:` in the configuration names a folder looked up before the project's templates/."""
     import shutil

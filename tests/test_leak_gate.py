@@ -168,6 +168,7 @@ def test_the_seeded_identifiers_are_in_the_inputs(corpus):
     assert all(_needle(n).search(inputs) for n in needles if n != "Okonkwo-Reyes")
 
 
+@pytest.mark.slow  # whole builds of the seeded corpus
 def test_with_the_redactor_the_build_passes_the_gate_and_no_seeded_identifier_is_in_any_output(built):
     root, needles, result, seconds = built
     assert result.failed == {}
@@ -177,6 +178,7 @@ def test_with_the_redactor_the_build_passes_the_gate_and_no_seeded_identifier_is
     assert seconds < 60, f"the corpus build took {seconds:.0f} s of processor time"
 
 
+@pytest.mark.slow  # whole builds of the seeded corpus
 def test_the_exported_data_package_holds_no_seeded_identifier(built):
     from datapack.analysis.estate import analyse
     from datapack.disclosure import Control
@@ -191,6 +193,7 @@ def test_the_exported_data_package_holds_no_seeded_identifier(built):
     assert leakgate.scan(folder, estate.identifiers) == []
 
 
+@pytest.mark.slow  # whole builds of the seeded corpus
 def test_an_unredacted_field_forced_into_a_pack_fails_the_build_and_is_located(corpus, monkeypatch, tmp_path):
     root, _ = corpus
     leak = "Marcus Whitfield, B 5678 CD"

@@ -17,6 +17,8 @@ from datapack.ingest import load_estate
 from datapack.render import render_docx, render_html
 
 ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow  # three packs rendered in every format
 FACILITIES = ("KSM", "CSB", "LLS")  # a large prison, one with a death, a small unit
 
 
