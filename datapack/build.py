@@ -90,7 +90,7 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
 def _build(config: Config, facilities: list[str] | None, writer: Writer, reporter: Reporter | None,
            formats: tuple[str, ...], built_at: dt.datetime | None, jobs: int | None) -> BuildResult:
     from datapack.analysis import estate_context, facility_context, facility_slugs
-    from datapack.render import default_template_dirs, render_index_html
+    from datapack.render import render_index_html, template_dirs
     from datapack.render.pdf import INSTALL_HINT, libreoffice_available
 
     notes = []
@@ -113,7 +113,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     with reporter.task("Analysing the estate", 1) as step:
         analysis = _analyse(estate, control, built_at, result)
         step("done")
-    dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
+    dirs = template_dirs(config.resolve(config.templates) if config.templates else None)
     enquiry_counts: dict[str, dict[str, int]] = {}
     job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context)
     with reporter.task("Building packs", len(wanted)) as step:

@@ -76,7 +76,7 @@ def export_command(config_path: str, output: str | None) -> None:
 def digest_command(config_path: str, output: str | None, as_json: bool) -> None:
     """Print what is new in the last recorded build since the one before it."""
     from datapack.history import HistoryError, digest, latest_build, render_digest_html, render_digest_json
-    from datapack.render import default_template_dirs
+    from datapack.render import template_dirs
 
     config = _config(config_path)
     if config.history is None:
@@ -90,7 +90,7 @@ def digest_command(config_path: str, output: str | None, as_json: bool) -> None:
     except HistoryError as exc:
         raise click.ClickException(str(exc))
     if output is not None:
-        dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
+        dirs = template_dirs(config.resolve(config.templates) if config.templates else None)
         with output_folder(config, output) as writer:
             writer.write_file("digest.html", render_digest_html(result, dirs).encode())
             writer.write_file("digest.json", render_digest_json(result).encode())

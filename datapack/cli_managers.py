@@ -29,7 +29,7 @@ def _analyse(config: Any, quiet: bool) -> tuple[Any, dt.datetime, list[Path]]:
     from datapack.ingest import load_estate
     from datapack.problems import InputError
     from datapack.progress import Reporter
-    from datapack.render import default_template_dirs
+    from datapack.render import template_dirs
 
     reporter = Reporter(quiet)
     total = sum(len(config.files_for(s)) for s in config.sources)
@@ -46,7 +46,7 @@ def _analyse(config: Any, quiet: bool) -> tuple[Any, dt.datetime, list[Path]]:
     errors = len(estate.report.errors)
     if errors and not quiet:
         click.echo(f"{errors} source error(s); the rows concerned are left out (run 'datapack validate').", err=True)
-    dirs = ([config.resolve(config.templates)] if config.templates else []) + default_template_dirs()
+    dirs = template_dirs(config.resolve(config.templates) if config.templates else None)
     return analysis, built_at, dirs
 
 

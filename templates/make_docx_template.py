@@ -1,6 +1,9 @@
 """Make ``templates/pack.docx``, the Word template of a facility's pack (docxtpl / Jinja tags).
 
 Run it again after changing it: ``.venv/bin/python templates/make_docx_template.py``.
+An installed wheel ships it too (as ``datapack/templates/``): ``python -m
+datapack.templates.make_docx_template my-templates/pack.docx`` writes the template to the
+path given (by default ``pack.docx`` beside this script).
 The output is committed so analysts can restyle it in Word (keep the
 ``{{ }}``, ``{%p %}`` and ``{%tr %}`` tags intact; each loop or condition tag
 sits in a paragraph or table row of its own). The tags use the context
@@ -23,7 +26,10 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# In a checkout the package sits beside templates/; an installed copy imports the installed package.
+_CHECKOUT = Path(__file__).resolve().parents[1]
+if (_CHECKOUT / "datapack" / "__init__.py").is_file():
+    sys.path.insert(0, str(_CHECKOUT))
 from datapack.render.docx import normalise_zip  # noqa: E402
 
 ACCENT = RGBColor(0x0B, 0x4F, 0x7C)
@@ -465,13 +471,15 @@ def build() -> Document:
     return doc
 
 
-def main() -> Path:
-    """Write ``pack.docx`` beside this script and return its path."""
+def main(out: Path = OUT) -> Path:
+    """Write the template to ``out`` (``pack.docx`` beside this script) and return its path."""
     buffer = io.BytesIO()
     build().save(buffer)
-    OUT.write_bytes(normalise_zip(buffer.getvalue()))
-    return OUT
+    out.write_bytes(normalise_zip(buffer.getvalue()))
+    return out
 
 
 if __name__ == "__main__":
-    print(main())
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1].startswith("-")):
+        sys.exit("usage: make_docx_template.py [OUT.docx]  (default: pack.docx beside this script)")
+    print(main(Path(sys.argv[1]) if len(sys.argv) == 2 else OUT))

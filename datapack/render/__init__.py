@@ -11,7 +11,9 @@ order, so an organisation's folder placed first overrides the project's.
 """
 
 from datapack.render.docx import render_docx
-from datapack.render.html import default_template_dirs, render_html, render_index_html
+from datapack.render.html import (default_template_dirs, project_templates, render_html, render_index_html,
+                                  template_dirs)
 from datapack.render.json_out import render_json
 
-__all__ = ["default_template_dirs", "render_docx", "render_html", "render_index_html", "render_json"]
+__all__ = ["default_template_dirs", "project_templates", "render_docx", "render_html", "render_index_html",
+           "render_json", "template_dirs"]

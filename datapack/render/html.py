@@ -15,13 +15,40 @@ from typing import Any, Iterable
 import jinja2
 from markupsafe import Markup
 
-#: The project's own templates folder (``templates/`` beside the package).
-PROJECT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+#: The copy of ``templates/`` that a built wheel carries inside the package (see setup.py).
+PACKAGED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+#: ``templates/`` at the top of a checkout, beside the package: where analysts edit them.
+CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def project_templates() -> Path:
+    """The project's own templates folder: the one place every output's templates are found.
+
+    An installed wheel carries them as ``datapack/templates/``; a checkout (an editable install,
+    ``make datapack``, or the source on ``PYTHONPATH``) has no such folder and reads the top-level
+    ``templates/`` in place. A folder named by ``templates:`` in the configuration comes before it
+    (:func:`template_dirs`).
+    """
+    return PACKAGED_TEMPLATES if PACKAGED_TEMPLATES.is_dir() else CHECKOUT_TEMPLATES
+
+
+#: The folder :func:`project_templates` found when the package was imported.
+PROJECT_TEMPLATES = project_templates()
 
 
 def default_template_dirs() -> list[Path]:
-    """The project's ``templates/`` folder alone."""
-    return [PROJECT_TEMPLATES]
+    """The project's templates folder alone."""
+    return [project_templates()]
+
+
+def template_dirs(override: Path | None = None) -> list[Path]:
+    """The folders templates are looked up in, first match wins, file by file.
+
+    ``override`` is an organisation's folder (``templates:`` in the configuration, resolved
+    against it): a file there replaces the project's file of the same path, and every other
+    file still comes from the project's folder.
+    """
+    return ([Path(override)] if override is not None else []) + default_template_dirs()
 
 
 def css_string(value: Any) -> Markup:
