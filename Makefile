@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: datapack test test-slow test-all validate demo bench clean install
+.PHONY: datapack test test-slow test-all validate demo bench golden clean install
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test-all: $(STAMP)
 # Regenerate the bundled demo estate (sources/ and datapack.yaml) from its seed.
 demo: $(STAMP)
 	$(BIN)/datapack demo --out . --force
+
+# Rewrite the golden pack contexts (tests/golden/packs/) after checking every change it prints is intended.
+golden: $(STAMP)
+	$(BIN)/python tests/golden_packs.py regenerate
 
 # Time each stage on a national-scale synthetic estate (speed is measured here, not in unit tests).
 bench: $(STAMP)
