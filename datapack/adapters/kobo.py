@@ -27,7 +27,7 @@ from datapack.adapters.survey_common import (BOOK_SUFFIXES, Question, as_text, c
                                              names, option_columns, read_grid, selected, single, submitted, table)
 from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import normalise_label
+from datapack.adapters.cells import normalise_label
 
 #: Metadata question types and export fields that are not questions.
 META = {"start", "end", "today", "__version__", "audit"}

@@ -14,7 +14,7 @@ import pandas as pd
 
 from datapack.adapters.base import ROW
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import is_blank, normalise_label
+from datapack.adapters.cells import is_blank, normalise_label
 
 
 def expected_headings(source: Any) -> set[str]:
@@ -213,7 +213,7 @@ def sheet_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
 # Helpers for published statistics tables (kept here so other grid adapters can share them).
 import re  # noqa: E402
 
-from datapack.tables.cells import parse_number  # noqa: E402
+from datapack.adapters.cells import parse_number  # noqa: E402
 
 #: Footnote markers published after a heading: ``Population *``, ``Deaths [note 3]``, ``Rate¹``.
 _HEADING_MARKER = re.compile(

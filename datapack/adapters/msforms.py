@@ -22,7 +22,7 @@ from datapack.adapters.survey_common import (as_text, check_options, data_rows, 
                                              multi, names, read_grid, single, submitted, table)
 from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import normalise_label
+from datapack.adapters.cells import normalise_label
 
 METADATA = {"id", "start time", "completion time", "last modified time", "total points", "quiz feedback",
             "grade posted time"}

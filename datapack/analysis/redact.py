@@ -17,7 +17,7 @@ import pandas as pd
 
 from datapack.redaction import PLACEHOLDER, redact
 from datapack.redaction.names import NOT_NAMES, TITLES
-from datapack.tables.cells import is_blank, normalise_label
+from datapack.adapters.cells import is_blank, normalise_label
 
 __all__ = ["DEFAULT_THEMES", "NOT_NAMES", "OTHER", "PLACEHOLDER", "TITLES", "ThemedComments", "comments_for_pack",
            "free_text_questions", "redact", "theme_comments"]

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from datapack.analysis.followup import OUTSTANDING
-from datapack.tables.cells import normalise_label
+from datapack.adapters.cells import normalise_label
 
 SELF_INFLICTED = "self inflicted"
 

@@ -30,7 +30,7 @@ import re
 
 from datapack.redaction.known import KnownIdentifiers
 from datapack.redaction.names import HONORIFICS, TITLES, name_spans
-from datapack.tables.cells import is_blank
+from datapack.adapters.cells import is_blank
 
 PLACEHOLDERS = ("[name]", "[number]", "[phone]", "[email]", "[date of birth]")
 PLACEHOLDER = re.compile(r"\[(?:name|number|phone|email|date of birth)\]")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from datapack.adapters.base import ROW, RawTable
 from datapack.problems import Problem
-from datapack.tables.cells import is_blank, normalise_label, parse_number
+from datapack.adapters.cells import is_blank, normalise_label, parse_number
 from datapack.tables.checks.rows import heading
 
 #: Labels of total rows, matched against :func:`normalise_label` of the cell.
