@@ -13,8 +13,8 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from datapack.adapters.base import ROW
-from datapack.problems import InputError, Problem
 from datapack.adapters.cells import is_blank, normalise_label
+from datapack.problems import InputError, Problem
 
 
 def expected_headings(source: Any) -> set[str]:

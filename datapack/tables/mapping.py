@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from datapack.adapters.base import ROW, RawTable
+from datapack.adapters.cells import (EXCEL, from_serial, is_blank, normalise_label, parse_date, parse_number,
+                                     serial_number, whole_number)
 from datapack.config import Checks, SourceConfig
 from datapack.problems import Problem
 from datapack.tables import compose, schemas
 from datapack.tables import periods as periods_column
-from datapack.adapters.cells import (EXCEL, from_serial, is_blank, normalise_label, parse_date, parse_number,
-                                   serial_number, whole_number)
 from datapack.tables.checks.plausible import drop_non_finite, unparsed_formats
 from datapack.tables.checks.totals import drop_totals, with_total_rows
 from datapack.tables.checks.vocabulary import drop_unknown

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from datapack.adapters.base import ROW, RawTable
-from datapack.problems import Problem
 from datapack.adapters.cells import is_blank, normalise_label, parse_number
+from datapack.problems import Problem
 from datapack.tables.checks.rows import heading
 
 #: Labels of total rows, matched against :func:`normalise_label` of the cell.
