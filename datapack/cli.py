@@ -15,12 +15,12 @@ from pathlib import Path
 import click
 
 from datapack import __version__
+from datapack.cli_common import CONFIG_HELP
+from datapack.cli_common import load as _load
+from datapack.cli_common import print_problems as _print_problems
 from datapack.cli_output import output_errors, output_option
-from datapack.config import Config, load_config
-from datapack.problems import InputError, Problem
+from datapack.problems import InputError
 from datapack.progress import Reporter
-
-CONFIG_HELP = "Configuration file (default: datapack.yaml in the current folder)."
 
 
 class _Guarded(click.Group):
@@ -46,19 +46,6 @@ class _Guarded(click.Group):
                 f"This is a fault in datapack, not something you did. Run the same command with --debug "
                 f"(datapack --debug {command} ...) to see where it happened, and report it with that output "
                 "to the project's issue tracker.") from None
-
-
-def _load(config_path: str) -> Config:
-    try:
-        return load_config(config_path)
-    except InputError as exc:
-        _print_problems(exc.problems)
-        raise click.ClickException(f"{len(exc.problems)} problem(s) in the configuration; nothing was done.")
-
-
-def _print_problems(problems: list[Problem], stream=None) -> None:
-    for p in problems:
-        click.echo(str(p), err=True)
 
 
 @click.group(cls=_Guarded)

@@ -10,20 +10,10 @@ import json
 
 import click
 
+from datapack.cli_common import CONFIG_HELP
+from datapack.cli_common import load as _config
 from datapack.cli_output import output_folder, output_option
-from datapack.config import Config, load_config
 from datapack.problems import InputError
-
-CONFIG_HELP = "Configuration file (default: datapack.yaml in the current folder)."
-
-
-def _config(config_path: str) -> Config:
-    try:
-        return load_config(config_path)
-    except InputError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise click.ClickException(f"{len(exc.problems)} problem(s) in the configuration; nothing was done.")
 
 
 @click.command("export")

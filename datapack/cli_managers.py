@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
+from datapack.cli_common import CONFIG_HELP, load, print_problems
 from datapack.cli_output import output_folder, output_option
 
-CONFIG_HELP = "Configuration file (default: datapack.yaml in the current folder)."
 #: Reasons printed per facility by ``datapack schedule`` (the HTML and XLSX have them all).
 REASONS_SHOWN = 3
 
@@ -24,7 +24,6 @@ def _analyse(config: Any, quiet: bool) -> tuple[Any, dt.datetime, list[Path]]:
     """Read and analyse the estate as ``datapack build`` does; user errors become ClickExceptions."""
     from datapack.analysis.estate import analyse
     from datapack.build_time import build_time, source_date_epoch
-    from datapack.cli import _print_problems
     from datapack.disclosure import Control
     from datapack.ingest import load_estate
     from datapack.problems import InputError
@@ -41,7 +40,7 @@ def _analyse(config: Any, quiet: bool) -> tuple[Any, dt.datetime, list[Path]]:
             analysis = analyse(estate, Control(config.disclosure), as_of=built_at)
             step("done")
     except InputError as exc:
-        _print_problems(exc.problems)
+        print_problems(exc.problems)
         raise click.ClickException("nothing was written.")
     errors = len(estate.report.errors)
     if errors and not quiet:
@@ -71,10 +70,9 @@ def compare(config_path: str, output: str | None, quiet: bool) -> None:
     plots, deaths, recommendations, time since the last visit and the
     priority score with its parts. A starting point for planning, not a judgement.
     """
-    from datapack.cli import _load
     from datapack.estate_views.outputs import write_comparison
 
-    config = _load(config_path)
+    config = load(config_path)
     with output_folder(config, output) as writer:
         analysis, built_at, dirs = _analyse(config, quiet)
         paths = write_comparison(analysis, writer, built_at, dirs, priorities=_priorities(analysis))
@@ -104,10 +102,9 @@ def schedule(config_path: str, output: str | None, quiet: bool) -> None:
     last visit) bring a visit forward. Weights, bands and rules are settings
     under 'schedule:' in the configuration. An aid to prioritising, not a rating.
     """
-    from datapack.cli import _load
     from datapack.estate_views.outputs import write_schedule
 
-    config = _load(config_path)
+    config = load(config_path)
     with output_folder(config, output) as writer:
         analysis, built_at, dirs = _analyse(config, quiet)
         paths, rows = write_schedule(analysis, writer, built_at, dirs, priorities=_priorities(analysis))

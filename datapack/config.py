@@ -156,7 +156,7 @@ class SourceConfig(_Strict):
     @field_validator("dates")
     @classmethod
     def _date_keywords(cls, dates: dict[str, str | list[str]], info: ValidationInfo) -> dict[str, str | list[str]]:
-        from datapack.tables.cells import FINANCIAL_YEAR
+        from datapack.adapters.cells import FINANCIAL_YEAR
 
         for canonical, formats in dates.items():
             words = [formats] if isinstance(formats, str) else formats
@@ -189,7 +189,7 @@ class SourceConfig(_Strict):
     @field_validator("dates")
     @classmethod
     def _formats_work(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        from datapack.tables.cells import strptime_formats
+        from datapack.adapters.cells import strptime_formats
 
         for canonical, formats in value.items():
             listed = [formats] if isinstance(formats, str) else formats

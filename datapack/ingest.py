@@ -231,7 +231,7 @@ def load_estate(config: Config, progress: Progress | None = None, only_tables: s
                     continue  # repeat groups: one row per repeat, not per respondent; not counted as answers
                 report.extend(_with_source(p, source.name) for p in raw.problems)
                 try:
-                    frame, problems = to_canonical(raw, effective, index, on_unknown, added, config.checks)
+                    frame, problems = to_canonical(raw, effective, index, on_unknown, added, checks=config.checks)
                 except Exception as exc:
                     report.add(_unexpected("mapping", raw.file, source.name, exc))
                     continue

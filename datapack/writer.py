@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from datapack.analysis.text import slug as slugify
+from datapack.slugs import slug as slugify
 
 __all__ = ["MARKER", "LOCK", "NotOurs", "OutputRefused", "UnsafePath", "Writer", "slugify"]
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from datapack.tables.cells import date_in_text, normalise_label, parse_date, parse_number
+from datapack.adapters.cells import date_in_text, normalise_label, parse_date, parse_number
 
 
 @pytest.mark.parametrize("cell, value, status, footnote", [

@@ -8,10 +8,10 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from datapack.adapters.cells import (EARLIEST, LATEST, date_in_text, is_blank, normalise_label, parse_date,
+                                     parse_number)
 from datapack.adapters.layout import (clean_heading, find_header, grid_to_frame, looks_like_heading_row,
                                       unique_headings)
-from datapack.tables.cells import (EARLIEST, LATEST, date_in_text, is_blank, normalise_label, parse_date,
-                                   parse_number)
 
 CELLS = st.one_of(st.none(), st.text(max_size=40), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
                   st.booleans(), st.dates(), st.datetimes())

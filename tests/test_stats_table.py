@@ -15,9 +15,9 @@ import pytest
 
 from datapack.adapters import detect, get
 from datapack.adapters.base import ROW
+from datapack.adapters.cells import parse_number
 from datapack.config import SourceConfig
 from datapack.problems import InputError
-from datapack.tables.cells import parse_number
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "stats_table"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "uk-hmpps-population-bulletin"

@@ -22,12 +22,12 @@ from python_calamine import CalamineWorkbook
 
 from datapack.adapters import register
 from datapack.adapters.base import RawTable
+from datapack.adapters.cells import normalise_label
 from datapack.adapters.survey_common import (BOOK_SUFFIXES, Question, as_text, check_options, data_rows, flag,
                                              header_index, headings, humanise, is_location, is_personal, multi,
                                              names, option_columns, read_grid, selected, single, submitted, table)
 from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import normalise_label
 
 #: Metadata question types and export fields that are not questions.
 META = {"start", "end", "today", "__version__", "audit"}

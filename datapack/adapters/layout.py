@@ -3,6 +3,9 @@
 Shared by every adapter that reads a grid (CSV, spreadsheets). The header is
 the configured row, or else the row that holds most of the headings the
 configuration expects, or else the first row that looks like headings.
+The vocabulary of total rows' labels (:func:`is_total_label`) is here too:
+adapters set total rows aside with it, and :mod:`datapack.tables.checks.totals`
+checks the tables with the same words.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from datapack.adapters.base import ROW
+from datapack.adapters.cells import is_blank, normalise_label
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import is_blank, normalise_label
 
 
 def expected_headings(source: Any) -> set[str]:
@@ -213,7 +216,7 @@ def sheet_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
 # Helpers for published statistics tables (kept here so other grid adapters can share them).
 import re  # noqa: E402
 
-from datapack.tables.cells import parse_number  # noqa: E402
+from datapack.adapters.cells import parse_number  # noqa: E402
 
 #: Footnote markers published after a heading: ``Population *``, ``Deaths [note 3]``, ``Rate¹``.
 _HEADING_MARKER = re.compile(
@@ -250,3 +253,27 @@ def looks_like_heading_row(row: Sequence[Any], expected: set[str] | None = None)
     # A bare letter is a word here ("X" as a heading); bracketed symbols such as "[x]" are not.
     words = [c for c in cells if isinstance(c, str) and (parse_number(c) is None or c.strip().isalpha())]
     return len(words) >= 0.8 * len(cells)
+
+
+# --- total rows' labels: one vocabulary, read by stats_table and by tables.checks.totals ---
+
+#: Labels of total rows, matched against :func:`normalise_label` of the cell.
+TOTAL_LABEL = re.compile(
+    r"^(?:grand |sub |overall |national |estate |all )?totals?\b"   # Total, Sub total, Sub-total, Grand total
+    r"|^subtotals?\b"                                               # Subtotal, SUBTOTAL male estate
+    r"|^all\b"                                                      # All establishments, All prisons, All forces
+    r"|^(?:england and wales|england|national|nationally|whole estate)(?: total)?$")  # & reads as 'and'
+
+
+def is_total_label(text: Any, extra: Iterable[str] = ()) -> bool:
+    """True when ``text`` reads as a total row's label (``Sub total``, ``England & Wales`` ...).
+
+    ``extra`` are more labels (configured), matched as the whole label or its
+    first words.
+    """
+    if is_blank(text):
+        return False
+    key = normalise_label(text)
+    if TOTAL_LABEL.search(key):
+        return True
+    return any(key == label or key.startswith(label + " ") for label in map(normalise_label, extra) if label)

@@ -7,7 +7,7 @@ and returns its data rows; configuration, not code, says which table to take
 and how totals, sections and notes are told apart.
 
 Cell *values* are left exactly as published: ``88688**``, ``[c]`` and ``..``
-reach central mapping untouched, where :func:`datapack.tables.cells.parse_number`
+reach central mapping untouched, where :func:`datapack.adapters.cells.parse_number`
 keeps suppressed, missing and zero apart. Only *headings* are cleaned of
 footnote markers (``Population *`` becomes ``Population``); the headings as
 published are kept in ``meta["headings_raw"]``.
@@ -25,13 +25,12 @@ import pandas as pd
 
 from datapack.adapters import register
 from datapack.adapters.base import ROW, RawTable
+from datapack.adapters.cells import date_in_text, is_blank, normalise_label, parse_number
 from datapack.adapters.csv_text import decode, read_rows, sniff_delimiter
-from datapack.adapters.layout import (clean_heading, expected_headings, find_header, join_headings,
+from datapack.adapters.layout import (clean_heading, expected_headings, find_header, is_total_label, join_headings,
                                       looks_like_heading_row, sheet_rows, unique_headings)
 from datapack.adapters.spreadsheet import open_sheet
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import date_in_text, is_blank, normalise_label, parse_number
-from datapack.tables.checks.totals import is_total_label
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 DEFAULT_NOTES = r"^(notes?|sources?|definitions?)\b"

@@ -22,11 +22,11 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from datapack.adapters.base import ROW, QuestionInfo, RawTable
+from datapack.adapters.cells import is_blank, normalise_label, parse_date
 from datapack.adapters.csv_text import decode, read_rows, sniff_delimiter
 from datapack.adapters.layout import unique_headings
 from datapack.adapters.spreadsheet import open_sheet
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import is_blank, normalise_label, parse_date
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")

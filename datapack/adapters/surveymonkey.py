@@ -20,11 +20,11 @@ from typing import Any
 
 from datapack.adapters import register
 from datapack.adapters.base import RawTable
+from datapack.adapters.cells import normalise_label
 from datapack.adapters.survey_common import (Question, as_text, check_options, data_rows, flag, header_index,
                                              headings, is_personal, multi, read_grid, single, submitted, table)
 from datapack.adapters.survey_common import drop_personal
 from datapack.problems import InputError, Problem
-from datapack.tables.cells import normalise_label
 
 METADATA = {"respondent id", "collector id", "start date", "end date"}
 PERSONAL = {"ip address", "email address", "first name", "last name"}

@@ -8,39 +8,23 @@ thing it found, with the figures (already through disclosure control) that
 fill the template, what they were compared with, and the files behind
 them. Entries that find nothing are kept as "reviewed: nothing to
 highlight", so a reader sees what was looked at.
+
+:class:`Entry` and :class:`Hit` live in :mod:`datapack.analysis.enquiry_entry`
+(imported here, so they are still public here): this module imports the rules,
+and the rules import only that one.
 """
 
 from __future__ import annotations
 
-import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from datapack.analysis.enquiry_entry import SEVERITY_ORDER, Entry, Hit, RuleFn, Severity  # noqa: F401  (public here too)
+from datapack.analysis.rules import RULES
 from datapack.config import load_definitions
-
-Severity = Literal["high", "medium", "low"]
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-
-
-class Entry(BaseModel):
-    """One entry of the master list."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    title: str
-    rule: str
-    severity: Severity
-    severity_by_level: dict[str, Severity] = Field(default_factory=dict)
-    sentence: str
-    params: dict[str, Any] = Field(default_factory=dict, description="Settings passed to the rule.")
-
-    def fields(self) -> set[str]:
-        """Names the sentence template uses."""
-        return {name for _, name, _, _ in string.Formatter().parse(self.sentence) if name}
 
 
 class MasterList(BaseModel):
@@ -51,8 +35,6 @@ class MasterList(BaseModel):
 
     @model_validator(mode="after")
     def _known_rules(self) -> "MasterList":
-        from datapack.analysis.rules import RULES
-
         ids = [e.id for e in self.entries]
         if len(ids) != len(set(ids)):
             raise ValueError("entry ids must be unique")
@@ -60,17 +42,6 @@ class MasterList(BaseModel):
         if unknown:
             raise ValueError(f"unknown rules {unknown}; known rules: {', '.join(sorted(RULES))}")
         return self
-
-
-@dataclass(frozen=True)
-class Hit:
-    """What a rule found: the figures for the sentence and the evidence behind them."""
-
-    subject: str
-    values: dict[str, str]
-    evidence: dict[str, Any] = field(default_factory=dict)
-    severity: str | None = None
-    level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,9 +70,6 @@ class Reviewed:
     subjects: tuple[str, ...]
 
 
-RuleFn = Callable[[Any, str, Entry], tuple[list[Hit], list[str]]]
-
-
 def load_master_list(path: Path | None = None) -> MasterList:
     """The configured master list, or the shipped one; every problem reported at once."""
     return load_definitions(MasterList, path, "enquiry.yaml", "enquiry", "analysis.enquiry")
@@ -109,8 +77,6 @@ def load_master_list(path: Path | None = None) -> MasterList:
 
 def areas_for_enquiry(analysis: Any, facility_id: str, master: MasterList) -> tuple[list[Finding], list[Reviewed]]:
     """Every entry of the master list applied to one facility: findings (most severe first) and the rest."""
-    from datapack.analysis.rules import RULES
-
     findings: list[Finding] = []
     reviewed: list[Reviewed] = []
     for entry in master.entries:

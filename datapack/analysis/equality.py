@@ -21,7 +21,7 @@ from typing import Literal
 import pandas as pd
 from scipy import stats
 
-from datapack.tables.cells import is_blank, normalise_label
+from datapack.adapters.cells import is_blank, normalise_label
 
 #: A ratio this far from 1 (either way) is needed before a group is flagged.
 THRESHOLD = 1.25

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from datapack.adapters.cells import normalise_label
 from datapack.analysis import counts
 from datapack.indicators import Indicator, IndicatorSet
 from datapack.tables import schemas
-from datapack.tables.cells import normalise_label
 
 PERIODS = ("last", "prev", "quarter")
 #: What an ``incident_counts`` measure may count besides events: ``<measure>:<what>``.

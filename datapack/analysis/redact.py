@@ -15,9 +15,9 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from datapack.adapters.cells import is_blank, normalise_label
 from datapack.redaction import PLACEHOLDER, redact
 from datapack.redaction.names import NOT_NAMES, TITLES
-from datapack.tables.cells import is_blank, normalise_label
 
 __all__ = ["DEFAULT_THEMES", "NOT_NAMES", "OTHER", "PLACEHOLDER", "TITLES", "ThemedComments", "comments_for_pack",
            "free_text_questions", "redact", "theme_comments"]

@@ -1,7 +1,7 @@
 """The rules behind the areas for enquiry, registered by name for the master list.
 
 Each rule looks at one facility and returns ``(hits, checked)``: a
-:class:`~datapack.analysis.enquiry.Hit` per thing worth a look (the figures
+:class:`~datapack.analysis.enquiry_entry.Hit` per thing worth a look (the figures
 for the sentence, already through disclosure control, and the evidence
 behind them), and the subjects it checked (for "reviewed: nothing to
 highlight"). Thresholds come from ``analysis:`` settings, never from here.
@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from datapack.analysis import spc as spc_mod
-from datapack.analysis.enquiry import Entry, Hit
+from datapack.analysis.enquiry_entry import Entry, Hit
 from datapack.analysis.spc_rare import compare_poisson
 from datapack.analysis.text import CATEGORY_LABELS, lower_first
 from datapack.analysis.text import month_label as text_month_label

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from datapack.tables.cells import is_blank, normalise_label
+from datapack.adapters.cells import is_blank, normalise_label
 
 #: Answers that say nothing either way: left out of the base (n_answering).
 #: Compared with :func:`normalise_label`, so ``Don't know`` = ``dont_know``.

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-import unicodedata
 from typing import Any
 
 import pandas as pd
 
 from datapack.disclosure import Shown
+from datapack.slugs import slug  # noqa: F401  (the pack's spelling of a facility's folder name)
 
 TYPE_LABELS = {
     "prison": "Prison", "yoi": "Young offender institution", "womens_prison": "Women's prison",
@@ -125,13 +124,6 @@ def month_end_label(month: pd.Period) -> str:
 def built_label(built_at: dt.datetime) -> str:
     """``5 October 2026 at 09:30``."""
     return f"{built_at.day} {built_at:%B %Y} at {built_at:%H:%M}"
-
-
-def slug(text: str) -> str:
-    """A safe folder name: lower-case ASCII letters, digits and hyphens only (accents folded)."""
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    out = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
-    return out or "facility"
 
 
 def change(last: dict, previous: dict) -> dict[str, Any]:

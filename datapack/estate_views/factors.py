@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from datapack.adapters.cells import normalise_label
 from datapack.analysis.followup import records_control
 from datapack.analysis.text import CATEGORY_LABELS, TYPE_LABELS, date_label, lower_first
 from datapack.config import Schedule
 from datapack.estate_views import facts
-from datapack.tables.cells import normalise_label
 
 #: Fewest places holding the family-contact figure for it to be compared.
 MIN_FAMILY_PLACES = 3

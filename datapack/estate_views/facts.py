@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from datapack.adapters.cells import normalise_label
 from datapack.analysis.followup import OUTSTANDING
-from datapack.tables.cells import normalise_label
 
 SELF_INFLICTED = "self inflicted"
 

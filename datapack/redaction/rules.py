@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import re
 
+from datapack.adapters.cells import is_blank
 from datapack.redaction.known import KnownIdentifiers
 from datapack.redaction.names import HONORIFICS, TITLES, name_spans
-from datapack.tables.cells import is_blank
 
 PLACEHOLDERS = ("[name]", "[number]", "[phone]", "[email]", "[date of birth]")
 PLACEHOLDER = re.compile(r"\[(?:name|number|phone|email|date of birth)\]")

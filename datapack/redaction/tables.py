@@ -15,9 +15,9 @@ from typing import Iterable
 
 import pandas as pd
 
+from datapack.adapters.cells import is_blank
 from datapack.redaction.known import KnownIdentifiers
 from datapack.redaction.rules import owner_role, redact
-from datapack.tables.cells import is_blank
 
 #: Columns holding a reference to a person or to a record about one: collected, never shown.
 IDENTIFIER_COLUMNS = {"incidents": ("person_ref", "incident_id"), "survey_responses": ("respondent",)}

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from datapack.tables.cells import is_blank, month_number, parse_date, parse_number, parse_time, whole_number
+from datapack.adapters.cells import is_blank, month_number, parse_date, parse_number, parse_time, whole_number
 
 Report = Callable[..., None]
 

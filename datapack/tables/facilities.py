@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from datapack.tables.cells import is_blank, normalise_label
+from datapack.adapters.cells import is_blank, normalise_label
 
 
 #: Characters of a written name compared when suggesting the nearest known ones.

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from datapack.adapters.base import ROW, RawTable
-from datapack.config import Checks, SourceConfig
+from datapack.adapters.cells import (EXCEL, from_serial, is_blank, normalise_label, parse_date, parse_number,
+                                     serial_number, whole_number)
 from datapack.problems import Problem
 from datapack.tables import compose, schemas
 from datapack.tables import periods as periods_column
-from datapack.tables.cells import (EXCEL, from_serial, is_blank, normalise_label, parse_date, parse_number,
-                                   serial_number, whole_number)
 from datapack.tables.checks.plausible import drop_non_finite, unparsed_formats
 from datapack.tables.checks.totals import drop_totals, with_total_rows
 from datapack.tables.checks.vocabulary import drop_unknown
 from datapack.tables.survey_long import survey_to_long
+
+if TYPE_CHECKING:  # the configuration is passed in; tables never import it (the import rules in pyproject.toml)
+    from datapack.config import Checks, SourceConfig
 
 _TRUE = {"y", "yes", "true", "1", "t", "x"}
 _FALSE = {"n", "no", "false", "0", "f"}
@@ -386,14 +388,14 @@ def _check_required(frame: pd.DataFrame, table: str, source: SourceConfig, out: 
 
 
 def to_canonical(raw: RawTable, source: SourceConfig, index: Any = None, on_unknown: str = "error",
-                 added: dict[str, str] | None = None,
-                 checks: Checks | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+                 added: dict[str, str] | None = None, *,
+                 checks: Checks) -> tuple[pd.DataFrame, list[Problem]]:
     """One raw table as rows of ``source.table``, with every problem found.
 
     Rows with an unusable required value are left out (and reported); the
     rest are kept, so one bad row never stops a whole file. Total rows are
     left out and checked against their rows (``checks``, the configuration's
-    section; the defaults when None).
+    section, :attr:`datapack.config.Config.checks`).
     """
     out = _Collector(raw, source)
     table = source.table
@@ -408,7 +410,7 @@ def to_canonical(raw: RawTable, source: SourceConfig, index: Any = None, on_unkn
     unparsed_formats(selected, source, out)
     selected = drop_non_finite(selected, source, out)
     coerced = _coerce(selected, table, source, out)
-    coerced = drop_totals(selected, coerced, raw, source, checks or Checks(), out, index)
+    coerced = drop_totals(selected, coerced, raw, source, checks, out, index)
     if index is not None and table != "facilities":
         coerced = _resolve_facilities(coerced, index, on_unknown, out,
                                       _heading_of(source, "facility" if "facility" in source.columns else "facility_id"),

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from datapack.tables.cells import FINANCIAL_YEAR, is_blank, month_number, parse_date, strptime_formats, whole_number
+from datapack.adapters.cells import FINANCIAL_YEAR, is_blank, month_number, parse_date, strptime_formats, whole_number
 
 _MON = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
@@ -143,7 +143,7 @@ def parse_period(cell: Any, formats: str | list[str] | None = None, dayfirst: bo
     Text is tried against the configured strptime ``formats`` (a format
     without a day names a month, without a month a year), then period labels,
     then as a date. A number from 1000 to 9999 is a calendar year; other
-    numbers are dates as :func:`~datapack.tables.cells.parse_date` reads them
+    numbers are dates as :func:`~datapack.adapters.cells.parse_date` reads them
     (Excel serials). A date is a period of one day with no stated end.
     ``year_start`` is the month financial years begin (4, April).
     """

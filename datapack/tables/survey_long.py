@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from datapack.adapters.base import ROW, RawTable
-from datapack.tables.cells import normalise_label
+from datapack.adapters.cells import normalise_label
 
 SELECTED, NOT_SELECTED = "selected", "not selected"
 _RESERVED = {"respondent": "_respondent", "submitted": "_submitted", "question": "_question", "answer": "_answer"}

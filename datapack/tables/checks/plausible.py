@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from datapack.adapters.cells import is_blank, parse_number, strptime_formats
 from datapack.tables import schemas
-from datapack.tables.cells import is_blank, parse_number, strptime_formats
 from datapack.tables.checks.rows import RowProblems
 
 #: Dates that must not lie after the build date, by table (facility dates and due dates may).

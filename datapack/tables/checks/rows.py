@@ -10,12 +10,14 @@ saying how many more, as the cell checks in mapping do.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
-from datapack.config import SourceConfig
 from datapack.problems import Problem, Severity
+
+if TYPE_CHECKING:  # the configuration is passed in; tables never import it
+    from datapack.config import SourceConfig
 
 #: Rows reported one by one for each kind of problem and source; the rest are counted.
 LIMIT = 20

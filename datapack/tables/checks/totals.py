@@ -22,16 +22,10 @@ import numpy as np
 import pandas as pd
 
 from datapack.adapters.base import ROW, RawTable
+from datapack.adapters.cells import is_blank, normalise_label, parse_number
+from datapack.adapters.layout import TOTAL_LABEL, is_total_label  # noqa: F401  (the vocabulary is read by adapters too)
 from datapack.problems import Problem
-from datapack.tables.cells import is_blank, normalise_label, parse_number
 from datapack.tables.checks.rows import heading
-
-#: Labels of total rows, matched against :func:`normalise_label` of the cell.
-TOTAL_LABEL = re.compile(
-    r"^(?:grand |sub |overall |national |estate |all )?totals?\b"   # Total, Sub total, Sub-total, Grand total
-    r"|^subtotals?\b"                                               # Subtotal, SUBTOTAL male estate
-    r"|^all\b"                                                      # All establishments, All prisons, All forces
-    r"|^(?:england and wales|england|national|nationally|whole estate)(?: total)?$")  # & reads as 'and'
 
 #: Columns of each table that add up over facilities, so that a total row can be checked.
 ADDITIVE = {
@@ -49,20 +43,6 @@ KEYS = {
 }
 #: Columns that name the facility a row is about, by table.
 LABEL_COLUMNS = ("facility", "facility_id", "name")
-
-
-def is_total_label(text: Any, extra: Iterable[str] = ()) -> bool:
-    """True when ``text`` reads as a total row's label (``Sub total``, ``England & Wales`` ...).
-
-    ``extra`` are more labels (configured), matched as the whole label or its
-    first words.
-    """
-    if is_blank(text):
-        return False
-    key = normalise_label(text)
-    if TOTAL_LABEL.search(key):
-        return True
-    return any(key == label or key.startswith(label + " ") for label in map(normalise_label, extra) if label)
 
 
 def with_total_rows(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:

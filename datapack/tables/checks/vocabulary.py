@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from datapack.tables.cells import is_blank, normalise_label
+from datapack.adapters.cells import is_blank, normalise_label
 from datapack.tables.checks.rows import RowProblems
 from datapack.tables.schemas import CHARACTERISTICS
 
