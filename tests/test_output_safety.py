@@ -113,17 +113,25 @@ def _start(project: Path, out: Path, *extra: str) -> subprocess.Popen:
                             start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def _kill_when(proc: subprocess.Popen, ready, timeout: float = 900) -> None:
-    """SIGKILL the run (and its workers) as soon as ``ready()`` holds; fail if it ends first."""
+def _kill_when(proc: subprocess.Popen, ready, timeout: float = 900, may_finish: bool = False) -> bool:
+    """SIGKILL the run (and its workers) as soon as ``ready()`` holds; fail if it ends first.
+
+    With ``may_finish``, a run that ends (successfully) before the kill point is not a failure:
+    False is returned, for a kill point too brief to be sure of catching.
+    """
     deadline = time.monotonic() + timeout
     while not ready():
         if proc.poll() is not None:
-            pytest.fail(f"the run ended before the kill point: {proc.stdout.read().decode() if proc.stdout else ''}")
+            if may_finish and proc.returncode == 0:
+                return False
+            pytest.fail(f"the run ended (exit {proc.returncode}) before the kill point: "
+                        f"{proc.stdout.read().decode() if proc.stdout else ''}")
         assert time.monotonic() < deadline, "the kill point was never reached"
         time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    return True
 
 
 def _replaced(out: Path, inodes: dict[str, int]) -> bool:
@@ -459,10 +467,16 @@ def test_a_killed_demo_never_leaves_a_configuration_naming_missing_sources(tmp_p
         return seen["staged"] and not (folder / "datapack.yaml").exists()
 
     for ready in (staged, lambda: staged("datapack.yaml"), moving):  # generating; about to move; moving
-        seen = {"staged": False}
-        run = subprocess.Popen(command, start_new_session=True)
-        _kill_when(run, ready, timeout=300)
-        _config_names_only_files_that_are_there(folder)
+        # a small demo passes each kill point within milliseconds: polling can miss one, so a run that
+        # gets past it is checked like any other and tried again, up to ten times; one must be caught there
+        for _ in range(10):
+            seen = {"staged": False}
+            run = subprocess.Popen(command, start_new_session=True)
+            killed = _kill_when(run, ready, timeout=300, may_finish=True)
+            _config_names_only_files_that_are_there(folder)
+            if killed:
+                break
+        assert killed, "the demo was never caught at this kill point (ten tries)"
         if not (folder / "datapack.yaml").exists():
             generate(folder, facilities=2, months=13)  # so the next kill point starts from a whole estate
     result = subprocess.run(command, capture_output=True, text=True)
