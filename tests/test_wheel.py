@@ -23,7 +23,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from tests.conftest import ROOT
+from conftest import ROOT
 
 #: What a package build may read: pyproject.toml and setup.py, the README and licence they name,
 #: the sdist manifest, the package and templates/. Anything else the build needed would fail here.
@@ -46,11 +46,15 @@ def project_templates() -> dict[str, bytes]:
 def wheel(tmp_path_factory) -> Path:
     """The project's wheel, built by pip from a copy of the build inputs."""
     src = tmp_path_factory.mktemp("src")
+    caches = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        stale = {"templates"} if Path(folder) == ROOT / "datapack" else set()  # a copy a build left behind
+        return set(caches(folder, names)) | (stale & set(names))
+
     for name in BUILD_INPUTS:
         if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, src / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "templates"
-                                                          if name == "datapack" else "__pycache__"))
+            shutil.copytree(ROOT / name, src / name, ignore=ignore)
         else:
             shutil.copy2(ROOT / name, src / name)
     out = tmp_path_factory.mktemp("dist")
