@@ -82,16 +82,19 @@ class Control:
         value = 100 * part / whole
         return Shown(f"{value:.{digits}f}%", value)
 
-    def table_mask(self, counts: pd.DataFrame, totals: bool = True) -> pd.DataFrame:
+    def table_mask(self, counts: pd.DataFrame, totals: bool = True,
+                   hidden: pd.DataFrame | None = None) -> pd.DataFrame:
         """Which cells of a count table to hide (True = hidden).
 
         Primary suppression first. When the table is shown with row and
         column totals, more cells are hidden until no hidden figure, in the
         body or among the totals, can be solved from what is shown.
+        ``hidden`` (same shape) marks body cells hidden already, for another figure's sake.
         """
-        return self._masks(counts, totals)[0]
+        return self._masks(counts, totals, hidden)[0]
 
-    def _masks(self, counts: pd.DataFrame, totals: bool) -> tuple[pd.DataFrame, np.ndarray]:
+    def _masks(self, counts: pd.DataFrame, totals: bool,
+               seed: pd.DataFrame | None = None) -> tuple[pd.DataFrame, np.ndarray]:
         """Body mask, and the mask of the table with its margins (last row and column)."""
         values = counts.to_numpy(dtype=float, na_value=0.0)
         rows, cols = values.shape
@@ -101,6 +104,8 @@ class Control:
         full[rows, :cols] = values.sum(axis=0)
         full[rows, cols] = values.sum()
         hidden = (full > 0) & (full < self.settings.threshold)
+        if seed is not None:
+            hidden[:rows, :cols] |= seed.to_numpy(dtype=bool)
         if totals:
             rank = np.zeros(full.shape)
             rank[rows, :] = rank[:, cols] = 1  # body cells before totals
@@ -111,9 +116,9 @@ class Control:
         body = pd.DataFrame(hidden[:rows, :cols], index=counts.index, columns=counts.columns)
         return body, hidden
 
-    def table(self, counts: pd.DataFrame, totals: bool = True) -> pd.DataFrame:
+    def table(self, counts: pd.DataFrame, totals: bool = True, hidden: pd.DataFrame | None = None) -> pd.DataFrame:
         """A count table as text for display, with a ``Total`` row and column when asked."""
-        _, hidden = self._masks(counts, totals)
+        _, hidden = self._masks(counts, totals, hidden)
         values = counts.to_numpy(dtype=float, na_value=np.nan)
         rows, cols = values.shape
         shown = pd.DataFrame(index=counts.index, columns=counts.columns, dtype=object)
