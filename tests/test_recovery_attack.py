@@ -90,3 +90,18 @@ def test_no_hidden_count_of_the_demo_is_worked_back(outputs):
     # a hidden zero worked back says 'none', which the rules would show anyway; reported, not failed
     print(f"hidden zeros worked back: {len(zeros)}")
     assert solved == {}
+
+
+def test_the_sources_appendix_gives_no_row_count_or_day_of_people_or_events(demo_analysis_at):
+    from datapack.analysis import facility_context
+
+    analysis = demo_analysis_at(BUILT)
+    pack = facility_context(analysis.estate, "LLS", analysis.control, BUILT, analysis=analysis)
+    people = [s for s in pack["sources"] if s["table"] in ("incidents", "survey_responses")]
+    assert people, "the demo's small facility has incident files"
+    for s in people:
+        assert s["rows"]["hidden"] and s["rows"]["value"] is None
+        for when in (s["first"], s["last"]):
+            assert when is None or len(when.split()) == 2, when  # "March 2026", no day
+    others = [s for s in pack["sources"] if s["table"] not in ("incidents", "survey_responses")]
+    assert any(s["rows"]["value"] for s in others)  # files of records keep their counts
