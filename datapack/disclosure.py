@@ -14,6 +14,7 @@ Rules (all settings in ``disclosure:`` of the configuration):
 from __future__ import annotations
 
 import math
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,16 +82,19 @@ class Control:
         value = 100 * part / whole
         return Shown(f"{value:.{digits}f}%", value)
 
-    def table_mask(self, counts: pd.DataFrame, totals: bool = True) -> pd.DataFrame:
+    def table_mask(self, counts: pd.DataFrame, totals: bool = True,
+                   hidden: pd.DataFrame | None = None) -> pd.DataFrame:
         """Which cells of a count table to hide (True = hidden).
 
         Primary suppression first. When the table is shown with row and
         column totals, more cells are hidden until no hidden figure, in the
         body or among the totals, can be solved from what is shown.
+        ``hidden`` (same shape) marks body cells hidden already, for another figure's sake.
         """
-        return self._masks(counts, totals)[0]
+        return self._masks(counts, totals, hidden)[0]
 
-    def _masks(self, counts: pd.DataFrame, totals: bool) -> tuple[pd.DataFrame, np.ndarray]:
+    def _masks(self, counts: pd.DataFrame, totals: bool,
+               seed: pd.DataFrame | None = None) -> tuple[pd.DataFrame, np.ndarray]:
         """Body mask, and the mask of the table with its margins (last row and column)."""
         values = counts.to_numpy(dtype=float, na_value=0.0)
         rows, cols = values.shape
@@ -100,20 +104,21 @@ class Control:
         full[rows, :cols] = values.sum(axis=0)
         full[rows, cols] = values.sum()
         hidden = (full > 0) & (full < self.settings.threshold)
+        if seed is not None:
+            hidden[:rows, :cols] |= seed.to_numpy(dtype=bool)
         if totals:
-            while cells := _determined_cells(hidden):
-                if not any(_hide_partner(hidden, full, *cell) for cell in cells):
-                    if hidden.all():
-                        break
-                    _hide_smallest(hidden, full)  # their rows and columns are all hidden: widen the search
+            rank = np.zeros(full.shape)
+            rank[rows, :] = rank[:, cols] = 1  # body cells before totals
+            hidden = protect(full.ravel(), hidden.ravel(), table_relations(rows, cols),
+                             rank=rank.ravel()).reshape(full.shape)
         else:
             hidden[rows, :] = hidden[:, cols] = False
         body = pd.DataFrame(hidden[:rows, :cols], index=counts.index, columns=counts.columns)
         return body, hidden
 
-    def table(self, counts: pd.DataFrame, totals: bool = True) -> pd.DataFrame:
+    def table(self, counts: pd.DataFrame, totals: bool = True, hidden: pd.DataFrame | None = None) -> pd.DataFrame:
         """A count table as text for display, with a ``Total`` row and column when asked."""
-        _, hidden = self._masks(counts, totals)
+        _, hidden = self._masks(counts, totals, hidden)
         values = counts.to_numpy(dtype=float, na_value=np.nan)
         rows, cols = values.shape
         shown = pd.DataFrame(index=counts.index, columns=counts.columns, dtype=object)
@@ -127,38 +132,231 @@ class Control:
         return shown
 
 
-def _determined_cells(hidden: np.ndarray) -> list[tuple[int, int]]:
-    """Hidden cells of a table-with-margins that what is shown pins down exactly.
+def _nan(x: float) -> bool:
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return False
 
-    The hidden figures are unknowns. Each row says its cells add up to its
-    total (last column); each column says the same with the total row. A
-    hidden figure is determined when its unit vector lies in the span of
-    those equations, i.e. the null space has no component on it.
+
+
+
+# -- the integer audit ---------------------------------------------------------------------------------
+#
+# Every suppression path (a table with its margins, a series with its window totals, the figures one
+# pack shows together, the exchange files) asks one question: can a hidden count be worked back from
+# what is shown? Counts are whole numbers and never negative, so an attacker solves for each hidden
+# count's smallest and largest possible value by integer programming, not only by linear algebra.
+# A hidden count is safe when that interval holds more than ``WIDTH`` values... i.e. when
+# ``max - min >= WIDTH``.
+
+#: A hidden count is safe when the largest and smallest values it could take, given every total
+#: shown, differ by at least this much (1: what is shown never pins it to a single value).
+WIDTH = 1
+
+#: A relation between figures: ``lo <= sum(coefficient * figure) <= hi``.
+Relation = tuple[dict[int, float], float, float]
+
+
+def equal(total: int, parts: list[int]) -> Relation:
+    """``figure[total] == sum(figure[parts])``."""
+    row = {p: 1.0 for p in parts}
+    row[total] = row.get(total, 0.0) - 1.0
+    return row, 0.0, 0.0
+
+
+def at_most(parts: list[int], whole: list[int]) -> Relation:
+    """``sum(figure[parts]) <= sum(figure[whole])`` (a part of something: planned use of force)."""
+    row: dict[int, float] = {}
+    for p in parts:
+        row[p] = row.get(p, 0.0) + 1.0
+    for w in whole:
+        row[w] = row.get(w, 0.0) - 1.0
+    return row, -math.inf, 0.0
+
+
+def exposed(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], guard: np.ndarray,
+            width: int = WIDTH) -> list[int]:
+    """Guarded hidden figures whose whole-number interval, given every shown figure, is narrower than ``width``.
+
+    The hidden figures are unknowns (whole numbers, at least 0; zero is shown by the rules, but a
+    figure hidden for another's sake may be zero), the shown ones constants. The relations split
+    into groups of unknowns that share none, each solved on its own. For each guarded unknown the
+    linear relaxation is solved first (HiGHS): its bounds hold the whole-number bounds, so a narrow
+    relaxation is a leak at once, and an optimum at a whole-number point is the whole-number bound
+    (tables with margins and series with window totals give such points). Only where the optimum
+    is fractional is :func:`scipy.optimize.milp` asked.
     """
-    cells = np.argwhere(hidden)
-    if len(cells) == 0:
+    values = np.nan_to_num(np.asarray(values, dtype=float))
+    unknown = np.flatnonzero(hidden)
+    if not len(unknown):
         return []
-    rows, cols = hidden.shape[0] - 1, hidden.shape[1] - 1
-    k = np.arange(len(cells))
-    blocks = []
-    # one equation per row (its cells add up to the last column) and per column (to the last row)
-    for line, is_total, n in ((cells[:, 0], cells[:, 1] == cols, rows + 1),
-                              (cells[:, 1], cells[:, 0] == rows, cols + 1)):
-        block = np.zeros((n, len(cells)))
-        block[line, k] = np.where(is_total, -1.0, 1.0)
-        blocks.append(block)
-    fixed = solvable(np.vstack(blocks))
-    return [(int(c[0]), int(c[1])) for c, f in zip(cells, fixed) if f]
+    index = {int(k): i for i, k in enumerate(unknown)}
+    parent = list(range(len(unknown)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    reduced = []
+    for row, lo, hi in relations:
+        rest = {index[k]: c for k, c in row.items() if k in index and c}
+        if not rest:
+            continue
+        shift = sum(c * values[k] for k, c in row.items() if k not in index)
+        reduced.append((rest, lo - shift, hi - shift))
+        first = next(iter(rest))
+        for j in rest:
+            parent[find(j)] = find(first)
+    groups: dict[int, list[int]] = {}
+    for r, (rest, _, _) in enumerate(reduced):
+        groups.setdefault(find(next(iter(rest))), []).append(r)
+    out = []
+    for root, rows in groups.items():
+        members = sorted({j for r in rows for j in reduced[r][0]})
+        wanted = [j for j in members if guard[unknown[j]]]
+        if not wanted:
+            continue
+        local = {j: n for n, j in enumerate(members)}
+        matrix = np.zeros((len(rows), len(members)))
+        lo = np.empty(len(rows))
+        hi = np.empty(len(rows))
+        for n, r in enumerate(rows):
+            rest, lo[n], hi[n] = reduced[r]
+            for j, c in rest.items():
+                matrix[n, local[j]] = c
+        truth = values[unknown[members]]
+        out += [int(unknown[members[t]]) for t in _narrow(matrix, lo, hi, truth, [local[j] for j in wanted], width)]
+    return out
+
+
+def _narrow(matrix: np.ndarray, lo: np.ndarray, hi: np.ndarray, truth: np.ndarray, wanted: list[int],
+            width: int) -> list[int]:
+    """The ``wanted`` unknowns whose whole-number interval under ``lo <= matrix @ x <= hi``, ``x >= 0`` is narrow.
+
+    ``truth`` (the real figures) is one whole-number solution. Any other whole-number solution that
+    differs from it by ``width`` or more in an unknown shows that unknown safe, so a few solutions of
+    the relaxation (pushing all the wanted unknowns up, then down, then one by one) settle most of
+    them at once; the rest get their own bounds, by :func:`scipy.optimize.milp` only where the
+    relaxation's bound is fractional and not already narrow.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    size = matrix.shape[1]
+    constraint, bounds = LinearConstraint(matrix, lo, hi), Bounds(0, np.inf)
+    equalities = bool(np.all(lo == hi))
+    open_ = set(wanted)
+    if equalities:  # pinned by linear algebra alone: no need to ask the solver
+        fixed = solvable(matrix)
+        narrow = [t for t in wanted if fixed[t]]
+        open_ -= set(narrow)
+    else:
+        narrow = []
+
+    def solve(c: np.ndarray, integral: int) -> Any:
+        return milp(c, constraints=constraint, integrality=np.full(size, integral), bounds=bounds)
+
+    def certify(x: np.ndarray | None) -> None:
+        if x is not None and abs(x - np.round(x)).max() < 1e-7:
+            open_.difference_update([t for t in list(open_) if abs(x[t] - truth[t]) >= width - 1e-7])
+
+    for sign in (-1.0, 1.0):  # all the wanted unknowns up at once, then down
+        if open_:
+            c = np.zeros(size)
+            c[list(open_)] = sign
+            certify(solve(c, 0).x)
+    for t in wanted:
+        if t not in open_:
+            continue
+        ends = []
+        for sign in (-1.0, 1.0):
+            c = np.zeros(size)
+            c[t] = sign
+            res = solve(c, 0)
+            if res.status == 3 or res.x is None:
+                ends.append(math.inf if sign < 0 else -math.inf)  # unbounded: as open as can be
+                continue
+            certify(res.x)
+            ends.append(-sign * res.fun)
+            if t not in open_:
+                break
+        if t not in open_:
+            continue
+        high, low = math.floor(ends[0] + 1e-7) if math.isfinite(ends[0]) else math.inf, math.ceil(-ends[1] - 1e-7) \
+            if math.isfinite(ends[1]) else 0.0
+        if high - low >= width:  # the relaxation is wide: is the whole-number problem too?
+            whole = []
+            for sign in (-1.0, 1.0):
+                c = np.zeros(size)
+                c[t] = sign
+                res = solve(c, 1)
+                whole.append((math.inf if res.status == 3 else truth[t]) if res.x is None else sign * res.fun)
+            high, low = whole
+        if high - low < width:
+            narrow.append(t)
+        else:
+            open_.discard(t)
+    return narrow
+
+
+def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *,
+            guard: np.ndarray | None = None, movable: np.ndarray | None = None,
+            rank: np.ndarray | None = None, width: int = WIDTH) -> np.ndarray:
+    """Hide more figures until every guarded hidden one is safe (see :func:`exposed`).
+
+    ``values`` are the true figures (whole counts), ``hidden`` those hidden already, ``relations``
+    every total the outputs show together. ``guard`` says
+    which hidden figures must be safe (default all: a hidden zero worked back says 'none' where the
+    pack chose to say nothing), ``movable`` (default all) which shown ones may be hidden for
+    their sake, ``rank`` which come first (0 before 1: body cells before totals). While a guarded
+    figure is exposed, the smallest shown positive movable figure sharing a relation with it is
+    hidden (a zero only where no positive one is left), then any in its group, and the audit repeated.
+    """
+    values = np.nan_to_num(np.asarray(values, dtype=float))
+    hidden = np.asarray(hidden, dtype=bool).copy()
+    n = len(values)
+    movable = np.ones(n, dtype=bool) if movable is None else np.asarray(movable, dtype=bool)
+    rank = np.zeros(n) if rank is None else np.asarray(rank, dtype=float)
+    touching: dict[int, list[int]] = {}
+    for r, (row, _, _) in enumerate(relations):
+        for k in row:
+            touching.setdefault(k, []).append(r)
+
+    def cost(i: int) -> tuple:
+        return rank[i], values[i] <= 0, values[i], i
+
+    while True:
+        guarded = hidden if guard is None else hidden & np.asarray(guard, dtype=bool)
+        bad = exposed(values, hidden, relations, guarded, width)
+        if not bad:
+            return hidden
+        done: set[int] = set()
+        progress = False
+        for b in bad:
+            if b in done:
+                continue
+            near = {k for r in touching.get(b, []) for k in relations[r][0]}
+            candidates = [k for k in near if not hidden[k] and movable[k]]
+            if not candidates:  # widen: anything related to a hidden figure related to this one
+                reach = {k for h in near if hidden[h] for r in touching.get(h, []) for k in relations[r][0]}
+                candidates = [k for k in reach if not hidden[k] and movable[k]]
+            if not candidates:
+                continue
+            pick = min(candidates, key=cost)
+            hidden[pick] = True
+            progress = True
+            done |= {k for r in touching.get(pick, []) for k in relations[r][0]} | near
+        if not progress:
+            return hidden  # nothing left to hide next to what is exposed
 
 
 def solvable(equations: np.ndarray) -> np.ndarray:
     """Which unknowns a set of linear equations pins down exactly (one bool per column).
 
-    ``equations`` has a row per equation whose right-hand side is known (a
-    total that is shown) and a column per hidden figure. An unknown is fixed
-    when its unit vector lies in the row space, i.e. the null space has no
-    component on it. Every suppression audit (tables, series, exports) asks
-    this one question.
+    The linear-algebra part of the audit, kept for callers that ask only it: an unknown is fixed
+    when its unit vector lies in the row space of the equations.
     """
     equations = np.atleast_2d(np.asarray(equations, dtype=float))
     if equations.size == 0:
@@ -170,69 +368,27 @@ def solvable(equations: np.ndarray) -> np.ndarray:
     return np.all(np.abs(null) <= 1e-9, axis=0)
 
 
-def _hide_smallest(hidden: np.ndarray, values: np.ndarray) -> None:
-    """Hide the smallest shown figure anywhere, body cells before totals."""
-    rows, cols = hidden.shape[0] - 1, hidden.shape[1] - 1
-    shown = [tuple(c) for c in np.argwhere(~hidden)]
-    if not shown:
-        return
-    hidden[min(shown, key=lambda c: (c[0] == rows or c[1] == cols, values[c] <= 0, values[c]))] = True
+def table_relations(rows: int, cols: int) -> list[Relation]:
+    """A table with a total column and row, flattened row by row ((rows + 1) x (cols + 1) figures)."""
+    at = lambda i, j: i * (cols + 1) + j  # noqa: E731
+    out = [equal(at(i, cols), [at(i, j) for j in range(cols)]) for i in range(rows + 1)]
+    out += [equal(at(rows, j), [at(i, j) for i in range(rows)]) for j in range(cols + 1)]
+    return out
 
 
-def _hide_partner(hidden: np.ndarray, values: np.ndarray, i: int, j: int) -> bool:
-    """Hide one more figure in the row or column of cell (i, j): the smallest shown positive one.
+def series_mask(counts: np.ndarray, hidden: np.ndarray, windows: list[list[int]],
+                relations: list[Relation] | None = None) -> np.ndarray:
+    """Hide more points of a series until no hidden point can be worked back from the window totals shown.
 
-    Body cells are preferred to totals, so the totals people read stay shown
-    where they can. False when nothing in that row or column is left to hide.
+    ``counts`` are the series' counts (e.g. months), ``hidden`` those hidden already (small counts,
+    or cells hidden in another table of the same pack), ``windows`` the index sets whose totals the
+    pack shows (the last 12 months, the previous 12, the latest quarter ...). The totals are shown
+    and not hidden here; the points are audited as whole numbers (see :func:`protect`).
     """
-    rows, cols = hidden.shape[0] - 1, hidden.shape[1] - 1
-    line = [(i, k) for k in range(cols + 1) if k != j] + [(k, j) for k in range(rows + 1) if k != i]
-    shown = [c for c in line if not hidden[c]]
-    if not shown:
-        return False
-    def cost(c):  # body before totals, then positive before zero, then the smallest
-        is_total = c[0] == rows or c[1] == cols
-        return (is_total, values[c] <= 0, values[c])
-    hidden[min(shown, key=cost)] = True
-    return True
-
-
-def _nan(x: float) -> bool:
-    try:
-        return math.isnan(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def series_mask(counts: np.ndarray, hidden: np.ndarray, windows: list[list[int]]) -> np.ndarray:
-    """Hide more points of a series until no hidden point can be solved from the window totals shown.
-
-    ``counts`` are the series' counts (e.g. months), ``hidden`` those hidden
-    already (small counts, or cells hidden in another table of the same
-    pack), ``windows`` the index sets whose totals the pack shows (the last
-    12 months, the previous 12, the latest quarter ...). Each shown total is
-    an equation on the hidden points inside it; a hidden point is determined
-    when its unit vector lies in the span of those equations. While one is,
-    the smallest shown positive point in a window holding it is hidden too.
-    """
-    hidden = hidden.copy()
     counts = np.nan_to_num(np.asarray(counts, dtype=float))
-    while True:
-        cells = np.flatnonzero(hidden)
-        if len(cells) == 0:
-            return hidden
-        position = {c: k for k, c in enumerate(cells)}
-        equations = [[1.0 if c in set(w) else 0.0 for c in cells] for w in windows
-                     if any(i in position for i in w)]
-        if not equations:
-            return hidden
-        fixed = solvable(np.array(equations))
-        determined = [c for k, c in enumerate(cells) if fixed[k]]
-        if not determined:
-            return hidden
-        target = determined[0]
-        candidates = [i for w in windows if target in w for i in w if not hidden[i]]
-        if not candidates:
-            return hidden  # the whole window is hidden already
-        positive = [i for i in candidates if counts[i] > 0] or candidates
-        hidden[min(positive, key=lambda i: counts[i])] = True
+    n = len(counts)
+    values = np.concatenate([counts, [counts[w].sum() for w in windows]])
+    rows = [equal(n + k, list(w)) for k, w in enumerate(windows)] + list(relations or [])
+    start = np.concatenate([np.asarray(hidden, dtype=bool), np.zeros(len(windows), dtype=bool)])
+    movable = np.arange(len(values)) < n
+    return protect(values, start, rows, movable=movable)[:n]

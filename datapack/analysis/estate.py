@@ -101,7 +101,13 @@ class EstateAnalysis:
     def incidents_table(self, facility_id: str) -> dict[str, Any]:
         """The facility's incidents-by-month section, exactly as its pack shows it (remembered)."""
         if facility_id not in self._tables:
-            from datapack.analysis import incidents, population
+            self._tables[facility_id] = self._audited(facility_id)[0]
+        return self._tables[facility_id]
+
+    def _audited(self, facility_id: str) -> tuple[dict[str, Any], dict[str, list[bool]]]:
+        """The incidents table and the control-chart masks, audited together (see analysis.pack_audit)."""
+        def compute():
+            from datapack.analysis import incidents, pack_audit, population
 
             own = {t: self.estate.table(t)[self.estate.table(t)["facility_id"] == facility_id]
                    for t in ("incidents", "population")}
@@ -110,17 +116,31 @@ class EstateAnalysis:
             # every row public already (a published list of deaths, say): shown as published
             control = (self.published_control if public and not events.empty and events["_source"].isin(public).all()
                        else self.control)
-            self._tables[facility_id] = incidents.incidents_section(
-                events, incidents.window_end(self.estate.table("incidents")),
-                population.monthly(own["population"]), self.basis(facility_id), control)
-        return self._tables[facility_id]
+            end = incidents.window_end(self.estate.table("incidents"))
+            monthly = population.monthly(own["population"])
+
+            def section(extra):
+                return incidents.incidents_section(events, end, monthly, self.basis(facility_id), control, extra)
+
+            table, extra = section(frozenset()), set()
+            if control is self.published_control or end is None:
+                return table, {i.id: self._chart_hidden(facility_id, i.id, table) for i in self.definitions.indicators}
+            counts = incidents.monthly_counts(events, end - (2 * incidents.WINDOW - 1), end)
+            for _ in range(5):  # the table's own audit may hide more, which the charts must then see
+                charts = {i.id: self._chart_hidden(facility_id, i.id, table) for i in self.definitions.indicators}
+                cells, charts = pack_audit.audit(self, facility_id, table, counts, charts)
+                if cells <= extra | _hidden_cells(table):
+                    break
+                extra |= cells
+                table = section(frozenset(extra))
+            return table, charts
+        return self._remember(("audited", facility_id), compute)
 
     def chart_hidden(self, facility_id: str, indicator: str) -> list[bool]:
-        """Which months of the facility's control chart for ``indicator`` are hidden (see findings_context)."""
-        return self._remember(("chart_hidden", facility_id, indicator),
-                              lambda: self._chart_hidden(facility_id, indicator))
+        """Which months of the facility's control chart for ``indicator`` are hidden (see pack_audit)."""
+        return self._audited(facility_id)[1].get(indicator, [])
 
-    def _chart_hidden(self, facility_id: str, indicator: str) -> list[bool]:
+    def _chart_hidden(self, facility_id: str, indicator: str, table: dict[str, Any]) -> list[bool]:
         from datapack.analysis.findings_context import hidden_points
 
         result = self.signals.spc.get((facility_id, indicator))
@@ -132,7 +152,7 @@ class EstateAnalysis:
         series = self.results.series
         rows = series[(series["facility_id"] == facility_id) & (series["indicator"] == indicator)]
         counts = dict(zip(rows["month"].astype(str), rows["count"]))
-        return hidden_points(self, ind, result.periods, counts, self.incidents_table(facility_id), facility_id)
+        return hidden_points(self, ind, result.periods, counts, table, facility_id)
 
     def latest_month(self, facility_id: str, indicator: str) -> str | None:
         part = self.results.series[(self.results.series["facility_id"] == facility_id)
@@ -313,6 +333,14 @@ class EstateAnalysis:
         return survey_stats.survey_comparisons(self.survey_results, facility_id, survey, wave,
                                                self.peer_ids(facility_id), previous, self.settings.alpha,
                                                self.estate.table("survey_questions"))
+
+
+def _hidden_cells(table: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(window, period key, category) of every body cell the incidents table hides."""
+    grid = table.get("table") or {}
+    columns = [c["category"] for c in grid.get("columns", [])]
+    return {(b["name"], r["key"], c) for b in grid.get("blocks", []) for r in b["rows"] if not r["is_total"]
+            for c, cell in zip(columns, r["cells"]) if cell["hidden"]}
 
 
 def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:

@@ -19,7 +19,9 @@ import pandas as pd
 
 from datapack.analysis.population import average_base
 from datapack.analysis.text import CATEGORY_LABELS, change, figure, month_key, month_label, no_data, span_label
-from datapack.disclosure import Control
+import numpy as np
+
+from datapack.disclosure import Control, equal, protect
 from datapack.tables import schemas
 
 WINDOW = 12
@@ -57,30 +59,46 @@ def _periods(first: pd.Period, quarters: bool) -> list[tuple[pd.Period, pd.Perio
     return [(first + i, first + i + step - 1) for i in range(0, WINDOW, step)]
 
 
-def suppressed_table(control: Control, counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def suppressed_table(control: Control, counts: pd.DataFrame,
+                     seed: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A period x category table with a ``Total`` row (as text), and which interior cells are hidden.
 
-    ``Control.table`` does the work: primary suppression, then secondary
-    suppression audited against row *and* column totals. Only the column
-    totals (each category's count for the window) are shown, though; the
-    total across categories is dropped. Incident kinds overlap (an assault on
-    staff is also an assault), so that total would mislead, and with it a
-    small category total could be worked out as the grand total less the
-    others. Showing less than the audit assumed known keeps every hidden
-    cell, and every hidden total, out of reach.
+    Primary suppression, then secondary suppression by the integer audit
+    (:func:`datapack.disclosure.protect`) against the totals the table shows:
+    each category's count for the window. The total across categories is not
+    shown: incident kinds overlap (an assault on staff is also an assault), so
+    that total would mislead. A total is hidden only when small; the pack audit
+    (:mod:`datapack.analysis.pack_audit`) then audits this table together with
+    the charts and period counts of the same incidents.
     """
-    shown = control.table(counts, totals=True).drop(columns="Total")
-    mask = control.table_mask(counts, totals=True)
+    values = counts.to_numpy(dtype=float, na_value=0.0)
+    rows, cols = values.shape
+    full = np.vstack([values, values.sum(axis=0)])
+    hidden = np.vectorize(control.is_small)(full)
+    if seed is not None:
+        hidden[:rows] |= seed.to_numpy(dtype=bool)
+    at = lambda i, j: i * cols + j  # noqa: E731
+    relations = [equal(at(rows, j), [at(i, j) for i in range(rows)]) for j in range(cols)]
+    movable = np.arange(full.size) < rows * cols  # the totals stay as shown unless small
+    hidden = protect(full.ravel(), hidden.ravel(), relations, movable=movable).reshape(full.shape)
+    shown = pd.DataFrame([[control.count(full[i, j], bool(hidden[i, j])).text for j in range(cols)]
+                          for i in range(rows + 1)], index=[*counts.index, "Total"], columns=counts.columns)
+    mask = pd.DataFrame(hidden[:rows], index=counts.index, columns=counts.columns)
     return shown, mask
 
 
 def _block(control: Control, counts: pd.DataFrame, spans: list[tuple[pd.Period, pd.Period]],
-           name: str, label: str) -> dict[str, Any]:
-    """One window's period x category table as figures, with each category's total for the window."""
+           name: str, label: str, extra: set | frozenset = frozenset()) -> dict[str, Any]:
+    """One window's period x category table as figures, with each category's total for the window.
+
+    ``extra``: (window, period key, category) cells hidden for the sake of other figures of the pack.
+    """
     grouped = pd.DataFrame([counts.loc[a:b].sum(axis=0) for a, b in spans], columns=counts.columns)
     keys = [month_key(a) if a == b else f"{month_key(a)}/{month_key(b)}" for a, b in spans]
     grouped.index = keys
-    shown, mask = suppressed_table(control, grouped)
+    seed = pd.DataFrame([[(name, k, c) in extra for c in counts.columns] for k in keys], index=keys,
+                        columns=counts.columns)
+    shown, mask = suppressed_table(control, grouped, seed)
     rows = []
     for key, (a, b) in zip(keys, spans):
         rows.append({"key": key, "label": span_label(a, b), "is_total": False,
@@ -101,8 +119,8 @@ def _cell(control: Control, text: str, raw: float, hidden: bool) -> dict[str, An
 
 
 def incidents_section(frame: pd.DataFrame, end: pd.Period | None, months: pd.DataFrame, basis: str,
-                      control: Control) -> dict[str, Any]:
-    """The ``incidents`` key of the context (see docs/context.md)."""
+                      control: Control, extra: set | frozenset = frozenset()) -> dict[str, Any]:
+    """The ``incidents`` key of the context (see docs/context.md); ``extra`` as in :func:`_block`."""
     per = "per 1,000 throughput (detentions)" if basis == "throughput" else "per 1,000 average population"
     base_label = "throughput (detentions)" if basis == "throughput" else "average population"
     if end is None:
@@ -128,7 +146,7 @@ def incidents_section(frame: pd.DataFrame, end: pd.Period | None, months: pd.Dat
     blocks = []
     for name, first in (("previous", first_prev), ("last", first_last)):
         label = f"{'Previous' if name == 'previous' else 'Last'} 12 months ({windows[name]['label']})"
-        blocks.append(_block(control, counts, _periods(first, quarters), name, label))
+        blocks.append(_block(control, counts, _periods(first, quarters), name, label, extra))
     section["table"] = {"period": "quarter" if quarters else "month",
                         "columns": [{"category": c, "label": CATEGORY_LABELS.get(c, c)} for c in counts.columns],
                         "blocks": blocks}

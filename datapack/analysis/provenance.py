@@ -43,19 +43,25 @@ def sources_section(estate, frames: dict[str, pd.DataFrame], control: Control) -
         rows = frame[(frame["_source"] == sf.source) & (frame["_file"] == name)]
         if rows.empty:
             continue
-        counter = control if sf.table in PERSON_TABLES else records
+        people = sf.table in PERSON_TABLES
+        # Under a small-number threshold a file's row count of people or events, and the exact day of
+        # its first and last event, would tell what the hidden counts are (one file a month, one death
+        # on a day): the row count is hidden and the dates are given as months.
+        guarded = people and control.threshold > 1
+        counter = control if people else records
         column = DATE_COLUMN.get(sf.table)
         dates = pd.to_datetime(rows[column], errors="coerce").dropna() if column in rows else pd.Series(dtype=object)
+        when = "month" if guarded or sf.table in MONTHLY_TABLES else "day"
         out.append({"source": sf.source, "table": sf.table, "file": name, "sha256": sf.sha256,
-                    "format": sf.adapter, "rows": figure(counter.count(float(len(rows)))),
-                    "first": _when(dates.min(), sf.table) if not dates.empty else None,
-                    "last": _when(dates.max(), sf.table) if not dates.empty else None})
+                    "format": sf.adapter, "rows": figure(counter.count(float(len(rows)), hidden=guarded)),
+                    "first": _when(dates.min(), when) if not dates.empty else None,
+                    "last": _when(dates.max(), when) if not dates.empty else None})
     return sorted(out, key=lambda s: (s["table"], s["source"], s["file"]))
 
 
-def _when(value: pd.Timestamp, table: str) -> str | None:
+def _when(value: pd.Timestamp, grain: str) -> str | None:
     # Monthly tables hold the first of the month: "December 2024" says what they mean.
-    return month_label(value.to_period("M")) if table in MONTHLY_TABLES else date_label(value)
+    return month_label(value.to_period("M")) if grain == "month" else date_label(value)
 
 
 def _identifier_headings(estate) -> set[str]:
