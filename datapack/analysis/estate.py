@@ -112,7 +112,7 @@ class EstateAnalysis:
                        else self.control)
             self._tables[facility_id] = incidents.incidents_section(
                 events, incidents.window_end(self.estate.table("incidents")),
-                population.monthly(own["population"]), self.basis(facility_id), control)
+                population.monthly(own["population"]), self.basis(facility_id), control, self.settings.window_months)
         return self._tables[facility_id]
 
     def chart_hidden(self, facility_id: str, indicator: str) -> list[bool]:
