@@ -387,8 +387,9 @@ def _figures(analysis: Any, hidden_totals: dict) -> pd.DataFrame:
         for p in PERIODS:
             first, last = results.windows.span(p)
             count, base = r[f"{p}_count"], r[f"{p}_base"]
-            figure = rate_of(control, count, base, scale=scale, basis=r["basis"], months=last.ordinal - first.ordinal + 1,
-                             count_hidden=hidden_totals.get((r["facility_id"], key, p), False), crowding=crowding)
+            hidden = hidden_totals.get((r["facility_id"], key, p), False)
+            figure = rate_of(control, count, base, scale=scale, basis=r["basis"],
+                             months=last.ordinal - first.ordinal + 1, count_hidden=hidden, crowding=crowding)
             shown, rate = figure.count, figure.rate
             rows.append({"facility_id": r["facility_id"], "indicator": ind.id, "label": ind.label, "period": p,
                          "first_month": first.start_time, "last_month": last.start_time, "basis": r["basis"],

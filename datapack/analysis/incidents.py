@@ -183,5 +183,6 @@ def _summary(categories: list[dict[str, Any]], windows: dict[str, Any], months: 
         return (f"No category of incident rose by {round(RISE * 100)}% or more in {windows['last']['label']} "
                 f"against the {window_label(months)} before.")
     listed = ", ".join(risen[:-1]) + (" and " if len(risen) > 1 else "") + risen[-1]
-    return (f"Up by {round(RISE * 100)}% or more in {windows['last']['label']} against the {window_label(months)} before: "
+    return (f"Up by {round(RISE * 100)}% or more in {windows['last']['label']} against the "
+            f"{window_label(months)} before: "
             f"{listed}. Worth exploring why.")

@@ -93,7 +93,8 @@ def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | No
         if any(c["value"] == 0 for _col, cells in panels for c in cells):
             handles.append(Line2D([0], [0], color=COLOURS["ink"], linewidth=1.6, label="None recorded"))
         fig.legend(handles=handles, loc="outside lower left", ncols=3,
-                   title=f"Dashed line: start of the last {section.get('window', '12 months')}", title_fontsize=8.5, alignment="left")
+                   title=f"Dashed line: start of the last {section.get('window', '12 months')}", title_fontsize=8.5,
+                   alignment="left")
         png, svg = save(fig)
     return title, _alt(section, table, panels, keys, quarters), png, svg
 

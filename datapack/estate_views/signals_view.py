@@ -178,7 +178,8 @@ def estate_funnels(analysis: Any, indicators: list[Any], names: dict[str, str]) 
                       for u in sorted(result.units, key=lambda u: names[u.label].casefold())]
             key = ind.id if basis == "population" else f"{ind.id}-{basis}"
             out[key] = {"id": f"funnel-{key}", "indicator": ind.id, "label": ind.label, "basis": basis,
-                        "per": per, "window": window_label(window_months(analysis, ind.id)), "target": round(result.target, 3), "adjusted": result.adjusted,
+                        "per": per, "window": window_label(window_months(analysis, ind.id)),
+                        "target": round(result.target, 3), "adjusted": result.adjusted,
                         "compared_with": "all", "group": "", "flag": None, "points": points,
                         "left_off": sorted(names[f] for f in small["facility_id"]),
                         "curve": {"denominators": [round(d, 2) for d in line.denominators],
