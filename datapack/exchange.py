@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from datapack import __version__
+from datapack.analysis.figures import rate_of
 from datapack.analysis.indicators import COUNTED, PERIODS, _selected, measure_name
 from datapack.analysis.text import slug
 from datapack.build_time import build_time
@@ -64,7 +65,8 @@ _FIELDS = {  # fields beyond the canonical columns: (type, description)
     "basis": ("string", "population (rates per average population) or throughput (per detentions)."),
     "count": ("number", "Events (people, hours; population for crowding) in the period."),
     "base": ("number", "Average population, or total detentions, over the period."),
-    "rate": ("number", "count / base x rate_per; blank when the count is hidden."),
+    "rate": ("number", "count / base x rate_per, of the count as given here (so rounded where counts are "
+                       "rounded); blank when the count is hidden."),
     "rate_per": ("number", "Rates are per this many of the base."),
 }
 _TITLES = {
@@ -385,8 +387,10 @@ def _figures(analysis: Any, hidden_totals: dict) -> pd.DataFrame:
         for p in PERIODS:
             first, last = results.windows.span(p)
             count, base = r[f"{p}_count"], r[f"{p}_base"]
-            shown = control.count(count, hidden_totals.get((r["facility_id"], key, p), False))
-            rate = control.rate(count, base, scale, numerator_hidden=shown.hidden)
+            hidden = hidden_totals.get((r["facility_id"], key, p), False)
+            figure = rate_of(control, count, base, scale=scale, basis=r["basis"],
+                             months=last.ordinal - first.ordinal + 1, count_hidden=hidden, crowding=crowding)
+            shown, rate = figure.count, figure.rate
             rows.append({"facility_id": r["facility_id"], "indicator": ind.id, "label": ind.label, "period": p,
                          "first_month": first.start_time, "last_month": last.start_time, "basis": r["basis"],
                          "count": shown.value, "base": None if pd.isna(base) else base, "rate": rate.value,

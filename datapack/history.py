@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator
 import pandas as pd
 
 from datapack import __version__
+from datapack.analysis.figures import indicator_rate
 from datapack.analysis.followup import OUTSTANDING
 from datapack.analysis.provenance import disclosure_section
 from datapack.analysis.text import figure, month_label
@@ -109,13 +110,10 @@ def build_state(analysis: Any, findings: dict[str, list[Any]] | None = None) -> 
     figures = []
     for r in analysis.results.periods.to_dict("records"):
         ind = analysis.definitions.get(r["indicator"])
-        scale = 100.0 if ind.kind == "crowding" else ind.scale
-        count = control.count(r["last_count"])
-        rate = control.rate(r["last_count"], r["last_base"], scale, numerator_hidden=count.hidden)
-        unit = "% of in-use capacity" if ind.kind == "crowding" else \
-            f" per {scale:,.0f} {'detentions' if r['basis'] == 'throughput' else 'population'}"
-        figures.append((r["facility_id"], ind.id, ind.label, count.text,
-                        rate.text + unit if rate.value is not None else rate.text))
+        shown = indicator_rate(analysis, r["facility_id"], ind, "last")  # as the facility's pack shows it
+        unit = shown.label if ind.kind == "crowding" else f" {shown.label}"
+        figures.append((r["facility_id"], ind.id, ind.label, shown.count.text,
+                        shown.rate.text + unit if shown.rate.value is not None else shown.rate.text))
     signals = []
     for (fid, indicator), result in analysis.signals.spc.items():
         icon = result.variation_icon or ""

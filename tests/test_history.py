@@ -97,7 +97,7 @@ def test_look_elsewhere_lists_the_peers_with_their_figures_and_signals(builds):
     assert self_harm["compared_with"] == "same peer group (Category B reception)"
     peers = {s["facility_id"]: s for s in self_harm["similar"]}
     assert set(peers) == {"KSM", "CSB"}
-    assert peers["KSM"]["figure"] == "1,037" and peers["KSM"]["rate"] == "1,210.9 per 1,000 population"
+    assert peers["KSM"]["figure"] == "1,037" and peers["KSM"]["rate"] == "1,210.9 per 1,000 average population"
     assert peers["KSM"]["signals"] == ["Special cause: concern"] and peers["KSM"]["same_entry"]
     assert peers["CSB"]["signals"] == [] and not peers["CSB"]["same_entry"]
 

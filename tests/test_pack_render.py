@@ -381,7 +381,7 @@ def test_population_alt_text_states_the_finding(pack):
 def test_short_stay_places_use_throughput_rates(estate):
     context = facility_context(estate, "PCS", Control(estate.config.disclosure), BUILT)
     assert context["population"]["basis"] == "throughput"
-    assert context["incidents"]["rate_label"] == "per 1,000 throughput (detentions)"
+    assert context["incidents"]["rate_label"] == "per 1,000 detentions (throughput)"
     assert context["incidents"]["base"]["last"]["text"] == "3,600"
     assert "Detentions" in render_html(context, facility_charts(context))
 

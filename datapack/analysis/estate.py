@@ -120,12 +120,13 @@ class EstateAnalysis:
             monthly = population.monthly(own["population"])
 
             def section(extra):
-                return incidents.incidents_section(events, end, monthly, self.basis(facility_id), control, extra)
+                return incidents.incidents_section(events, end, monthly, self.basis(facility_id), control,
+                                                   window_months=self.settings.window_months, extra=extra)
 
             table, extra = section(frozenset()), set()
             if control is self.published_control or end is None:
                 return table, {i.id: self._chart_hidden(facility_id, i.id, table) for i in self.definitions.indicators}
-            counts = incidents.monthly_counts(events, end - (2 * incidents.WINDOW - 1), end)
+            counts = incidents.monthly_counts(events, end - (2 * self.settings.window_months - 1), end)
             for _ in range(5):  # the table's own audit may hide more, which the charts must then see
                 charts = {i.id: self._chart_hidden(facility_id, i.id, table) for i in self.definitions.indicators}
                 cells, charts = pack_audit.audit(self, facility_id, table, counts, charts)

@@ -4,20 +4,111 @@ Figures already public (every row behind them from a source marked ``published: 
 the publisher showed them and not suppressed again; a count the publisher did not give keeps its
 symbol (``[c]``, ``..``, ``*``) and says why. Indicators read from counts of periods longer than a
 month (quarters, years) also list those periods' figures: the trend as published.
+
+**One rate, one calculation.** :func:`rate_of` is the only place a rate per 1,000 (or a percentage of
+capacity) is worked out for an output: the packs' indicators, incidents and areas for enquiry, the
+comparison pack, the history database and the data exchange all call it, and :func:`rate_label` gives
+the one wording of its basis. The rule for disclosure, applied there once:
+
+* the caller passes the *raw* count; the count is shown through the disclosure control (hidden when
+  small, or when a table's secondary suppression hides it; rounded when ``disclosure.rounding`` is set);
+* a rate on a hidden count is hidden;
+* otherwise the rate is the **shown** count over the base. Where the count is shown unrounded this is
+  the raw count; where it is shown rounded, the rate is of the rounded count, so the rate (with the base,
+  which is shown) can never give back the count the rounding concealed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from datapack.analysis import counts
 from datapack.analysis.text import figure, no_data
+from datapack.disclosure import Control, Shown
 
 #: Why a count is not given, in words.
 STATUS_NOTES = {"suppressed": "suppressed by the publisher", "missing": "not available from the publisher",
                 "not_applicable": "not applicable"}
+
+
+#: What a rate is per, in words, by basis: one text everywhere a rate is shown.
+BASIS_WORDS = {"population": "average population", "throughput": "detentions (throughput)"}
+#: The unit of a crowding figure (population as a percentage of in-use capacity).
+CAPACITY_UNIT = "% of in-use capacity"
+
+
+def basis_words(basis: str | None) -> str:
+    """``average population`` or ``detentions (throughput)``: what the base of a rate counts."""
+    return BASIS_WORDS.get(str(basis), BASIS_WORDS["population"])
+
+
+def rate_label(basis: str | None, scale: float = 1000, crowding: bool = False) -> str:
+    """``per 1,000 average population``, ``per 1,000 detentions (throughput)``, or the crowding unit."""
+    return CAPACITY_UNIT if crowding else f"per {scale:,.0f} {basis_words(basis)}"
+
+
+def window_label(months: int) -> str:
+    """A window's length in words (``12 months``, ``6 months``, ``1 month``)."""
+    return f"{int(months)} month{'' if int(months) == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A count and its rate for one facility and window, both as they may be shown."""
+
+    count: Shown
+    rate: Shown
+    base: float | None
+    scale: float
+    months: int
+    basis: str
+    label: str
+
+    @property
+    def window(self) -> str:
+        return window_label(self.months)
+
+    def rate_figure(self) -> dict[str, Any]:
+        return figure(self.rate)
+
+    def count_figure(self) -> dict[str, Any]:
+        return figure(self.count)
+
+
+def rate_of(control: Control, count: Any, base: Any, *, scale: float = 1000, basis: str | None = "population",
+            months: int = 12, count_hidden: bool = False, crowding: bool = False) -> Rate:
+    """The rate of ``count`` (raw) over ``base`` per ``scale`` for one window: the one calculation.
+
+    ``control`` is the disclosure state of the figure (the estate's, or the published figures' control),
+    ``count_hidden`` says a table has hidden the count already (secondary suppression). See the module's
+    docstring for the rule: a hidden count hides its rate; otherwise the numerator is the count as shown.
+    """
+    scale = 100.0 if crowding else float(scale)
+    raw, denominator = _num(count), _num(base)
+    shown = control.count(raw, hidden=count_hidden)
+    if shown.hidden:
+        rate = Shown(control.settings.symbol, None, True)
+    else:
+        rate = control.rate(shown.value, denominator, scale=scale)
+    return Rate(shown, rate, denominator, scale, int(months), str(basis or "population"),
+                rate_label(basis, scale, crowding))
+
+
+def window_months(a: Any, indicator: str | None = None) -> int:
+    """The length in months of the windows an analysis compares (an indicator's own, where it has them)."""
+    windows = a.results.window(indicator) if indicator is not None else a.results.windows
+    return int(windows.months) if windows is not None else int(a.settings.window_months)
+
+
+def indicator_rate(a: Any, fid: str, ind: Any, period: str = "last") -> Rate:
+    """An indicator's count and rate for a facility in one period (``last``, ``prev``, ``quarter``)."""
+    p = a.period(fid, ind.id) or {}
+    months = 3 if period == "quarter" else window_months(a, ind.id)
+    return rate_of(a.control_for(fid, ind.id), p.get(f"{period}_count"), p.get(f"{period}_base"), scale=ind.scale,
+                   basis=p.get("basis") or a.basis(fid), months=months, crowding=ind.kind == "crowding")
 
 
 def count_figure(a: Any, fid: str, indicator: str, p: dict[str, Any], period: str) -> dict[str, Any]:
@@ -28,10 +119,9 @@ def count_figure(a: Any, fid: str, indicator: str, p: dict[str, Any], period: st
     return _not_given(a, p.get(f"{period}_status"), p.get(f"{period}_symbol"))
 
 
-def rate_figure(a: Any, fid: str, indicator: str, p: dict[str, Any], period: str, scale: float) -> dict[str, Any]:
-    """The rate of one period, hidden where its count is (unless published)."""
-    control = a.control_for(fid, indicator)
-    return figure(control.rate(_num(p.get(f"{period}_count")), _num(p.get(f"{period}_base")), scale=scale))
+def rate_figure(a: Any, fid: str, ind: Any, period: str) -> dict[str, Any]:
+    """The rate of one period, hidden where its count is (unless published): see :func:`rate_of`."""
+    return indicator_rate(a, fid, ind, period).rate_figure()
 
 
 def _not_given(a: Any, status: Any, symbol: Any) -> dict[str, Any]:
@@ -68,7 +158,8 @@ def trend_rows(a: Any, fid: str, ind: Any) -> list[dict[str, Any]]:
     for row in mine.sort_values("first").to_dict("records"):
         count = (figure(control.count(row["count"])) if pd.notna(row["count"])
                  else _not_given(a, row["status"], row["symbol"]))
-        rate = figure(control.rate(_num(row["count"]), _num(row["base"]), scale=ind.scale))
+        rate = rate_of(control, row["count"], row["base"], scale=ind.scale, basis=a.basis(fid),
+                       crowding=ind.kind == "crowding").rate_figure()
         rows.append({"label": row["label"], "count": count, "rate": rate})
     return rows
 

@@ -73,7 +73,6 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
         if not p or not p.get("recorded") or (pd.isna(p.get("last_count")) and pd.isna(p.get("prev_count"))
                                               and not analysis.results.trends.pipe(_has_trend, facility_id, ind.id)):
             continue
-        scale = 100.0 if ind.kind == "crowding" else ind.scale
         peer = analysis.peer(facility_id, ind.id) or {}
         result = analysis.signals.spc.get((facility_id, ind.id))
         icon = result.variation_icon if result is not None else None
@@ -84,15 +83,15 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
         rows.append({
             "id": ind.id, "label": ind.label, "kind": ind.kind, "unit": ind.unit, "lens": ind.lens,
             "section": section, "section_title": titles.get(section, section), "good_direction": ind.good_direction,
-            "basis": p["basis"], "per": "" if ind.kind == "crowding" else
-            ("per 1,000 detentions" if p["basis"] == "throughput" else "per 1,000 population"),
+            "basis": p["basis"], "per": "" if ind.kind == "crowding" else figures.rate_label(p["basis"], ind.scale),
+            "window": figures.window_label(figures.window_months(analysis, ind.id)),
             "last": count,
             "prev": figures.count_figure(analysis, facility_id, ind.id, p, "prev") if ind.kind != "crowding"
             else no_data(),
             "quarter": figures.count_figure(analysis, facility_id, ind.id, p, "quarter") if ind.kind != "crowding"
             else no_data(),
-            "rate": _unit(figures.rate_figure(analysis, facility_id, ind.id, p, "last", scale), ind.kind),
-            "prev_rate": figures.rate_figure(analysis, facility_id, ind.id, p, "prev", scale),
+            "rate": _unit(figures.rate_figure(analysis, facility_id, ind, "last"), ind.kind),
+            "prev_rate": figures.rate_figure(analysis, facility_id, ind, "prev"),
             "change": _change(p, ind.good_direction, shown),
             "periods": figures.period_labels(analysis, ind.id), "published": bool(p.get("published")),
             "trend": figures.trend_rows(analysis, facility_id, ind),
@@ -216,8 +215,7 @@ def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
         measure = analysis.signals.measure.get((facility_id, ind.id))
         out[ind.id] = {
             "id": f"spc-{ind.id}", "label": ind.label, "measure": measure,
-            "unit": "%" if ind.kind == "crowding" else ("per 1,000 " + ("detentions" if analysis.basis(facility_id)
-                                                                        == "throughput" else "population")
+            "unit": "%" if ind.kind == "crowding" else (figures.rate_label(analysis.basis(facility_id), ind.scale)
                                                        if measure == "rate" else "count"),
             "points": points, "trial": bool(result.trial), "icon": result.variation_icon,
             "icon_text": ICON_TEXT.get(result.variation_icon, ""), "breaks": list(ind.series_breaks),
@@ -281,8 +279,8 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
                        "adjusted": result.adjusted, "compared_with": peer["compared_with"],
                        "group": peer["peer_group"], "flag": peer.get("flag"),
                        "flag_text": FLAG_TEXT.get(peer.get("flag"), ""),
-                       "per": "per 1,000 detentions" if analysis.basis(facility_id) == "throughput"
-                       else "per 1,000 population",
+                       "per": figures.rate_label(analysis.basis(facility_id), ind.scale),
+                       "window": figures.window_label(figures.window_months(analysis, ind.id)),
                        "points": points, "curve": {"denominators": [round(d, 2) for d in line.denominators],
                                                    "lines": [{"level": lv, "lower": [round(x, 3) for x in lo],
                                                               "upper": [round(x, 3) for x in hi]}

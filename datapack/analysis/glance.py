@@ -26,12 +26,13 @@ def glance_section(pop: dict[str, Any], inc: dict[str, Any], survey_list: list[d
         if latest["crowding"]["value"] is not None:
             rows.append(_indicator("Population as a share of in-use capacity", latest["crowding"],
                                    f"in-use capacity {latest['in_use_cna']['text']} places"))
+    window = inc.get("window", "12 months")  # the incidents' window (analysis.window_months)
     for c in inc.get("categories", []):
         if c["rate_last"]["value"] is not None:
-            note = f"{c['rate_last']['text']} {inc['rate_label']}; {c['change']['text']} on the previous 12 months"
+            note = f"{c['rate_last']['text']} {inc['rate_label']}; {c['change']['text']} on the previous {window}"
         else:
-            note = f"previous 12 months: {c['previous']['text']}; {c['change']['text']}"
-        rows.append(_indicator(f"{c['label']}, last 12 months", c["last"], note))
+            note = f"previous {window}: {c['previous']['text']}; {c['change']['text']}"
+        rows.append(_indicator(f"{c['label']}, last {window}", c["last"], note))
     seen: set[str] = set()
     for s in survey_list:  # latest wave of each survey comes first
         if s["survey"] in seen:

@@ -1,14 +1,15 @@
-"""Incidents of one facility: the last 12 months against the previous 12.
+"""Incidents of one facility: the last window (``analysis.window_months``, 12 by default) against the one before.
 
-The two 12-month windows end with the latest month of incident data held
+The two windows end with the latest month of incident data held
 for the whole estate, so every facility is compared over the same months
 (a facility with no rows in a window had no incidents recorded there).
 
 The period x category table of each window goes through ``Control.table``
-(see :func:`suppressed_table`). The 12-month counts in the summary are
+(see :func:`suppressed_table`). The window counts in the summary are
 exactly that table's total row, so neither they nor any table total can be
 used to work back a hidden cell. The chart is drawn from the same cells,
-so it can show nothing the table hides.
+so it can show nothing the table hides. Rates come from
+:func:`datapack.analysis.figures.rate_of`, as every other rate does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from datapack.analysis.figures import rate_label, rate_of, window_label
 from datapack.analysis.population import average_base
 from datapack.analysis.text import CATEGORY_LABELS, change, figure, month_key, month_label, no_data, span_label
 import numpy as np
@@ -24,6 +26,7 @@ import numpy as np
 from datapack.disclosure import Control, equal, protect
 from datapack.tables import schemas
 
+#: The window's length in months when no ``analysis.window_months`` is given.
 WINDOW = 12
 #: Above this share of non-zero monthly cells hidden, the table (and chart) use quarters instead.
 QUARTERS_ABOVE = 0.25
@@ -53,10 +56,10 @@ def monthly_counts(frame: pd.DataFrame, first: pd.Period, last: pd.Period) -> pd
     return table.loc[:, table.sum(axis=0) > 0].astype(float)
 
 
-def _periods(first: pd.Period, quarters: bool) -> list[tuple[pd.Period, pd.Period]]:
-    """The 12 months from ``first`` as months, or as 4 runs of 3 months."""
+def _periods(first: pd.Period, quarters: bool, months: int = WINDOW) -> list[tuple[pd.Period, pd.Period]]:
+    """The ``months`` from ``first`` as months, or as runs of 3 months (the last run shorter if need be)."""
     step = 3 if quarters else 1
-    return [(first + i, first + i + step - 1) for i in range(0, WINDOW, step)]
+    return [(first + i, first + min(i + step, months) - 1) for i in range(0, months, step)]
 
 
 def suppressed_table(control: Control, counts: pd.DataFrame,
@@ -119,39 +122,48 @@ def _cell(control: Control, text: str, raw: float, hidden: bool) -> dict[str, An
 
 
 def incidents_section(frame: pd.DataFrame, end: pd.Period | None, months: pd.DataFrame, basis: str,
-                      control: Control, extra: set | frozenset = frozenset()) -> dict[str, Any]:
-    """The ``incidents`` key of the context (see docs/context.md); ``extra`` as in :func:`_block`."""
-    per = "per 1,000 throughput (detentions)" if basis == "throughput" else "per 1,000 average population"
+                      control: Control, window_months: int = WINDOW,
+                      extra: set | frozenset = frozenset()) -> dict[str, Any]:
+    """The ``incidents`` key of the context (see docs/context.md), over windows of ``window_months``;
+    ``extra`` as in :func:`_block`."""
+    per = rate_label(basis)
     base_label = "throughput (detentions)" if basis == "throughput" else "average population"
+    n = int(window_months)
+    length = {"months": n, "window": window_label(n)}
     if end is None:
         return {"available": False, "summary": "No incident data is held.", "rate_label": per,
-                "base_label": base_label, "categories": [], "table": None, "windows": None, "base": None}
-    first_prev, first_last = end - (2 * WINDOW - 1), end - (WINDOW - 1)
+                "base_label": base_label, **length, "categories": [], "table": None, "windows": None,
+                "base": None}
+    first_prev, first_last = end - (2 * n - 1), end - (n - 1)
     windows = {"previous": {"first": month_key(first_prev), "last": month_key(first_last - 1),
                             "label": span_label(first_prev, first_last - 1, short=False)},
                "last": {"first": month_key(first_last), "last": month_key(end),
                         "label": span_label(first_last, end, short=False)}}
-    base = {}
-    for name, (a, b) in {"previous": (first_prev, first_last - 1), "last": (first_last, end)}.items():
+    base, raw_base = {}, {}
+    spans = {"previous": (first_prev, first_last - 1), "last": (first_last, end)}
+    for name, (a, b) in spans.items():
         value, n_months = average_base(months, a, b, basis)
         base[name] = {**(figure(control.count(value)) if value is not None else no_data()), "months": n_months}
+        raw_base[name] = value if base[name]["value"] is not None else None  # no rate on a base not shown
     counts = monthly_counts(frame, first_prev, end)
-    section = {"available": True, "rate_label": per, "base_label": base_label, "windows": windows, "base": base,
-               "categories": [], "table": None}
+    section = {"available": True, "rate_label": per, "base_label": base_label, **length, "windows": windows,
+               "base": base, "categories": [], "table": None}
     if counts.shape[1] == 0:
-        section["summary"] = (f"No incidents are recorded in the 24 months from {month_label(first_prev)} "
+        section["summary"] = (f"No incidents are recorded in the {window_label(2 * n)} from {month_label(first_prev)} "
                               f"to {month_label(end)}.")
         return section
     quarters = _hidden_share(control, counts) > QUARTERS_ABOVE
     blocks = []
     for name, first in (("previous", first_prev), ("last", first_last)):
-        label = f"{'Previous' if name == 'previous' else 'Last'} 12 months ({windows[name]['label']})"
-        blocks.append(_block(control, counts, _periods(first, quarters), name, label, extra))
+        label = f"{'Previous' if name == 'previous' else 'Last'} {window_label(n)} ({windows[name]['label']})"
+        blocks.append(_block(control, counts, _periods(first, quarters, n), name, label, extra))
     section["table"] = {"period": "quarter" if quarters else "month",
                         "columns": [{"category": c, "label": CATEGORY_LABELS.get(c, c)} for c in counts.columns],
                         "blocks": blocks}
-    section["categories"] = [_category(control, c, i, blocks, base) for i, c in enumerate(counts.columns)]
-    section["summary"] = _summary(section["categories"], windows)
+    raw = {name: counts.loc[a:b].sum(axis=0) for name, (a, b) in spans.items()}
+    section["categories"] = [_category(control, c, i, blocks, raw, raw_base, basis, n)
+                             for i, c in enumerate(counts.columns)]
+    section["summary"] = _summary(section["categories"], windows, n)
     return section
 
 
@@ -161,17 +173,21 @@ def _hidden_share(control: Control, counts: pd.DataFrame) -> float:
     return 0.0 if nonzero.size == 0 else float(sum(control.is_small(v) for v in nonzero)) / nonzero.size
 
 
-def _category(control: Control, category: str, index: int, blocks: list[dict], base: dict) -> dict[str, Any]:
-    """Counts (the window totals of the suppressed table), rates and change for one category."""
+def _category(control: Control, category: str, index: int, blocks: list[dict], raw: dict[str, pd.Series],
+              base: dict[str, float | None], basis: str, months: int) -> dict[str, Any]:
+    """Counts (the window totals of the suppressed table), rates and change for one category.
+
+    ``raw`` holds each window's raw totals by category and ``base`` its raw base: the rate is
+    :func:`rate_of` the raw count, hidden where the table hides the count.
+    """
     out: dict[str, Any] = {"category": category, "label": CATEGORY_LABELS.get(category, category)}
     for block in blocks:
         count = block["rows"][-1]["cells"][index]
         out[block["name"]] = count
-        denominator = base[block["name"]]["value"]
-        # The shown (possibly rounded) count is the numerator, so a rate cannot undo rounding.
-        numerator = count["value"] if not count["hidden"] else 1.0
-        rate = control.rate(numerator, denominator, numerator_hidden=count["hidden"])
-        out[f"rate_{block['name']}"] = figure(rate) if denominator else no_data()
+        denominator = base[block["name"]]
+        rate = rate_of(control, float(raw[block["name"]][category]), denominator, basis=basis, months=months,
+                       count_hidden=count["hidden"])
+        out[f"rate_{block['name']}"] = rate.rate_figure() if denominator else no_data()
     if out["rate_last"]["value"] is not None and out["rate_previous"]["value"] is not None:
         out["change"] = change(out["rate_last"], out["rate_previous"])
     else:
@@ -179,13 +195,14 @@ def _category(control: Control, category: str, index: int, blocks: list[dict], b
     return out
 
 
-def _summary(categories: list[dict[str, Any]], windows: dict[str, Any]) -> str:
+def _summary(categories: list[dict[str, Any]], windows: dict[str, Any], months: int = WINDOW) -> str:
     """A plain sentence naming the categories that rose by a tenth or more, from shown figures only."""
     risen = [c["label"].lower() for c in categories
              if c["change"]["direction"] == "up" and (c["change"]["value"] is None or c["change"]["value"] >= RISE)]
     if not risen:
         return (f"No category of incident rose by {round(RISE * 100)}% or more in {windows['last']['label']} "
-                "against the 12 months before.")
+                f"against the {window_label(months)} before.")
     listed = ", ".join(risen[:-1]) + (" and " if len(risen) > 1 else "") + risen[-1]
-    return (f"Up by {round(RISE * 100)}% or more in {windows['last']['label']} against the 12 months before: "
+    return (f"Up by {round(RISE * 100)}% or more in {windows['last']['label']} against the "
+            f"{window_label(months)} before: "
             f"{listed}. Worth exploring why.")

@@ -125,7 +125,7 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     end = incidents.window_end(estate.table("incidents"))
     inc = (analysis.incidents_table(facility_id) if analysis is not None else
            incidents.incidents_section(frames["incidents"], end, population.monthly(frames["population"]), basis,
-                                       control))
+                                       control, estate.config.analysis.window_months))
     survey_list = surveys.surveys_section(frames["survey_responses"], frames["survey_results"],
                                           estate.table("survey_questions"), control)
     codebook = estate.table("survey_questions")

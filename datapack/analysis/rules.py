@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from datapack.analysis import figures
 from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry_entry import Entry, Hit
 from datapack.analysis.spc_rare import compare_poisson
@@ -43,11 +44,18 @@ def p_text(p: float | None) -> str:
 
 
 def base_word(basis: str) -> str:
-    return "detentions" if basis == "throughput" else "population"
+    """What a rate is per, after ``per 1,000``: the one wording of :func:`figures.rate_label`."""
+    return figures.basis_words(basis)
 
 
-def _rate(a: Any, count: Any, base: Any, scale: float) -> str:
-    return a.control.rate(_num(count), _num(base), scale=scale).text
+def _rate(a: Any, fid: str, ind: Any, period: str) -> str:
+    """An indicator's rate for one period, as the pack's table of indicators shows it."""
+    return figures.indicator_rate(a, fid, ind, period).rate.text
+
+
+def _window(a: Any, indicator: str | None = None) -> str:
+    """The length of the periods compared, in words (``12 months``): ``analysis.window_months``."""
+    return figures.window_label(figures.window_months(a, indicator))
 
 
 def _num(x: Any) -> float | None:
@@ -90,9 +98,10 @@ def self_inflicted_death(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], lis
     count_text = ("At least one self-inflicted death was recorded" if shown.hidden
                   else f"{shown.text} self-inflicted death{'s were' if n > 1 else ' was'} recorded")
     latest = a.latest_event(fid, ("death",), ("self_inflicted",))
-    values = {"count_text": count_text, "latest_month": month_label(latest) if latest else "the period"}
+    values = {"count_text": count_text, "latest_month": month_label(latest) if latest else "the period",
+              "window": _window(a, "deaths_self_inflicted")}
     return [Hit("deaths_self_inflicted", values, _evidence(
-        a, fid, "deaths_self_inflicted", {"Self-inflicted deaths, last 12 months": shown.text},
+        a, fid, "deaths_self_inflicted", {f"Self-inflicted deaths, last {values['window']}": shown.text},
         "any self-inflicted death is raised", {"table": "table-indicators"}, ("death",)))], []
 
 
@@ -113,8 +122,8 @@ def deaths_above_peers(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[
         return [], ["deaths"]
     values = {"count": a.control.count(period["last_count"]).text, "expected": f"{test.expected1:.1f}",
               "peer_group": _peer_phrase(peer),
-              "p": p_text(test.p_value)}
-    return [Hit("deaths", values, _evidence(a, fid, "deaths", {"Deaths, last 12 months": values["count"],
+              "p": p_text(test.p_value), "window": _window(a, "deaths")}
+    return [Hit("deaths", values, _evidence(a, fid, "deaths", {f"Deaths, last {values['window']}": values["count"],
                                                                "Expected at the peer rate": values["expected"]},
                                              "the pooled death rate of peers", {"table": "table-indicators"},
                                              ("death",)))], []
@@ -155,11 +164,12 @@ def spc_concern(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]]:
         row = a.month_row(fid, ind.id, latest_month)
         if a.chart_hidden(fid, ind.id)[-1]:  # the latest month is hidden on the chart: not quoted either
             row = {"count": None, "base": None}
-        scale = 100.0 if ind.kind == "crowding" else ind.scale
         measure = a.signals.measure.get((fid, ind.id))
-        latest = (_rate(a, row["count"], row["base"], scale) if measure == "rate"
+        latest = (figures.rate_of(a.control, row["count"], row["base"], scale=ind.scale, basis=a.basis(fid),
+                                  months=1, crowding=ind.kind == "crowding").rate.text if measure == "rate"
                   else a.control.count(row["count"]).text)
-        unit = "%" if ind.kind == "crowding" else (f" per 1,000 {base_word(a.basis(fid))}" if measure == "rate" else "")
+        unit = "%" if ind.kind == "crowding" else (f" {figures.rate_label(a.basis(fid), ind.scale)}"
+                                                   if measure == "rate" else "")
         subject = (ind.label if ind.kind == "crowding" else
                    f"The monthly {'rate' if measure == 'rate' else 'number'} of {lower_first(ind.label)}")
         if not latest[0].isdigit():
@@ -192,14 +202,15 @@ def rise_12_months(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]
         test = compare_poisson(p["last_count"], p["last_base"], p["prev_count"], p["prev_base"])
         if test.p_value >= a.settings.alpha:
             continue
-        values = {"indicator": lower_first(ind.label), "rate": _rate(a, p["last_count"], p["last_base"], ind.scale),
-                  "prev_rate": _rate(a, p["prev_count"], p["prev_base"], ind.scale),
+        values = {"indicator": lower_first(ind.label), "rate": _rate(a, fid, ind, "last"),
+                  "prev_rate": _rate(a, fid, ind, "prev"),
                   "moved": "rose" if change > 0 else "fell",
                   "base_word": base_word(p["basis"]), "change": f"{'up' if change > 0 else 'down'} {abs(change):.0%}",
-                  "p": p_text(test.p_value)}
+                  "p": p_text(test.p_value), "window": _window(a, ind.id)}
         hits.append(Hit(ind.id, values, _evidence(
-            a, fid, ind.id, {"Last 12 months": values["rate"], "Previous 12 months": values["prev_rate"]},
-            "the same facility's previous 12 months", {"chart": f"chart-spc-{ind.id}", "table": "table-indicators"},
+            a, fid, ind.id, {f"Last {values['window']}": values["rate"],
+                             f"Previous {values['window']}": values["prev_rate"]},
+            f"the same facility's previous {values['window']}", {"chart": f"chart-spc-{ind.id}", "table": "table-indicators"},
             tuple(ind.numerator.categories))))
     return hits, checked
 
@@ -222,11 +233,13 @@ def peer_outlier_high(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[s
             continue
         level = str(peer["flag"]).split("_")[1]
         group = _peer_phrase(peer)
-        values = {"indicator": lower_first(ind.label), "rate": _rate(a, p["last_count"], p["last_base"], ind.scale),
-                  "base_word": base_word(p["basis"]), "count": a.control.count(p["last_count"]).text,
-                  "peer_rate": f"{peer['target']:,.1f}", "peer_group": group, "level": level}
+        shown = figures.indicator_rate(a, fid, ind, "last")
+        values = {"indicator": lower_first(ind.label), "rate": shown.rate.text,
+                  "base_word": base_word(p["basis"]), "count": shown.count.text,
+                  "peer_rate": f"{peer['target']:,.1f}", "peer_group": group, "level": level,
+                  "window": shown.window}
         hits.append(Hit(ind.id, values, _evidence(
-            a, fid, ind.id, {"Rate, last 12 months": values["rate"], "Peer rate": values["peer_rate"],
+            a, fid, ind.id, {f"Rate, last {values['window']}": values["rate"], "Peer rate": values["peer_rate"],
                              "Funnel limit crossed": f"{level}%"},
             f"{group}: funnel limits at 95% and 99.8%"
             + (", widened for over-dispersion" if peer.get("adjusted") else ""),

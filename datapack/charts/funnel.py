@@ -25,8 +25,8 @@ FLAG_WORDS = {"above_99.8": "above the 99.8% limit", "above_95": "above the 95% 
               "below_95": "below the 95% limit", "below_99.8": "below the 99.8% limit"}
 
 
-def _size_label(per: str) -> str:
-    return "Detentions in the last 12 months" if "detention" in per else "Average population, last 12 months"
+def _size_label(per: str, window: str = "12 months") -> str:
+    return f"Detentions in the last {window}" if "detention" in per else f"Average population, last {window}"
 
 
 def _upper_at(section: dict[str, Any], x: float) -> float:
@@ -92,7 +92,8 @@ def funnel_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, byte
                                   label=f"{name}: not shown"))
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if top >= 10 else f"{v:,.1f}")
         ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
-        ax.set_xlabel(_size_label(section["per"]) + (" (log scale)" if log_x else ""))
+        size = _size_label(section["per"], section.get("window", "12 months"))
+        ax.set_xlabel(size + (" (log scale)" if log_x else ""))
         ax.set_ylabel(f"Rate {section['per']}")
         fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(LEFT / 7.0 - 0.01, 0.0), ncols=3,
                    fontsize=7.5, title="Limits allow for over-dispersion" if section["adjusted"] else None,
@@ -130,7 +131,8 @@ def _alt(section: dict[str, Any], this: dict[str, Any] | None, name: str, n_othe
     label = section["label"]
     what = label[:1].lower() + label[1:] if label[1:2].islower() else label
     places = f"{n_others or 'no'} other place{'s' if n_others != 1 else ''}"
-    parts = [f"Funnel plot of the rate of {what} {section['per']} over the last 12 months against size, "
+    window = section.get("window", "12 months")
+    parts = [f"Funnel plot of the rate of {what} {section['per']} over the last {window} against size, "
              f"for {name} and {places} ({_where(section)})."]
     flag = section.get("flag") if isinstance(section.get("flag"), str) else None
     position = FLAG_WORDS.get(flag) if flag else None

@@ -93,7 +93,8 @@ def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | No
         if any(c["value"] == 0 for _col, cells in panels for c in cells):
             handles.append(Line2D([0], [0], color=COLOURS["ink"], linewidth=1.6, label="None recorded"))
         fig.legend(handles=handles, loc="outside lower left", ncols=3,
-                   title="Dashed line: start of the last 12 months", title_fontsize=8.5, alignment="left")
+                   title=f"Dashed line: start of the last {section.get('window', '12 months')}", title_fontsize=8.5,
+                   alignment="left")
         png, svg = save(fig)
     return title, _alt(section, table, panels, keys, quarters), png, svg
 
@@ -110,8 +111,9 @@ def _alt(section: dict[str, Any], table: dict[str, Any], panels: list, keys: lis
     by_id = {c["category"]: c for c in section["categories"]}
     for column, _cells in panels:
         c = by_id[column["category"]]
-        parts.append(f"{c['label']}: {c['last']['text']} in the last 12 months against {c['previous']['text']} "
-                     f"in the previous 12 ({c['change']['text']}).")
+        w = section.get("window", "12 months")
+        parts.append(f"{c['label']}: {c['last']['text']} in the last {w} against {c['previous']['text']} "
+                     f"in the previous {w} ({c['change']['text']}).")
     left_out = len(table["columns"]) - n
     if left_out > 0:
         parts.append(f"{left_out} further categories are in the table only.")

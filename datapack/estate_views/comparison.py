@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from datapack.analysis.enquiry import areas_for_enquiry
+from datapack.analysis.figures import indicator_rate
 from datapack.analysis.findings_context import QUINTILE_TEXT
 from datapack.analysis.followup import records_control
 from datapack.analysis.text import TYPE_LABELS, date_iso, date_label, figure, month_label, no_data
@@ -44,14 +45,14 @@ def _position(peer: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _indicator_cell(analysis: Any, fid: str, ind: Any, comparisons: tuple[str, ...]) -> dict[str, Any]:
-    control = analysis.control
     p = analysis.period(fid, ind.id) or {}
     peer = analysis.peer(fid, ind.id)
     result = analysis.signals.spc.get((fid, ind.id))
-    count, base = _num(p.get("last_count")), _num(p.get("last_base"))
-    rate = figure(control.rate(count, base, scale=ind.scale)) if count is not None else no_data()
+    count = _num(p.get("last_count"))
+    shown = indicator_rate(analysis, fid, ind, "last")  # the rate of the facility's own pack
     return {"id": ind.id, "held": count is not None,
-            "count": figure(control.count(count)) if count is not None else no_data(), "rate": rate,
+            "count": shown.count_figure() if count is not None else no_data(),
+            "rate": shown.rate_figure() if count is not None else no_data(),
             "position": _position(peer), "spc": signals_view.spc_cell(result.variation_icon if result else None),
             "funnel": signals_view.flag_cell(peer, ind.good_direction, comparisons)}
 

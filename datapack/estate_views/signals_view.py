@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datapack.analysis.figures import rate_label, rate_of, window_label, window_months
 from datapack.analysis.findings_context import FLAG_TEXT, ICON_TEXT
 from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
 from datapack.analysis.rules import month_label
@@ -169,15 +170,16 @@ def estate_funnels(analysis: Any, indicators: list[Any], names: dict[str, str]) 
                             settings=FunnelSettings(overdispersion=analysis.settings.funnel_overdispersion,
                                                     scale=ind.scale))
             line = curve(result, 60)
-            per = "per 1,000 detentions" if basis == "throughput" else "per 1,000 population"
+            per = rate_label(basis, ind.scale)
             points = [{"label": names[u.label], "id": u.label, "this": False, "denominator": round(u.denominator, 1),
                        "value": round(u.value, 2), "hidden": False, "flag": u.flag,
-                       "flag_text": FLAG_TEXT.get(u.flag, ""), "rate": control.rate(u.observed, u.denominator,
-                                                                                      scale=ind.scale).text}
+                       "flag_text": FLAG_TEXT.get(u.flag, ""),
+                       "rate": rate_of(control, u.observed, u.denominator, scale=ind.scale, basis=basis).rate.text}
                       for u in sorted(result.units, key=lambda u: names[u.label].casefold())]
             key = ind.id if basis == "population" else f"{ind.id}-{basis}"
             out[key] = {"id": f"funnel-{key}", "indicator": ind.id, "label": ind.label, "basis": basis,
-                        "per": per, "target": round(result.target, 3), "adjusted": result.adjusted,
+                        "per": per, "window": window_label(window_months(analysis, ind.id)),
+                        "target": round(result.target, 3), "adjusted": result.adjusted,
                         "compared_with": "all", "group": "", "flag": None, "points": points,
                         "left_off": sorted(names[f] for f in small["facility_id"]),
                         "curve": {"denominators": [round(d, 2) for d in line.denominators],

@@ -19,6 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
+from datapack.analysis.figures import rate_label
 from datapack.render.zipnorm import normalise_zip
 from datapack.render.xlsx import Table, _columns, _fill, _header_footer_text, _put, sheet_name
 
@@ -93,8 +94,7 @@ def _indicators(ctx: dict) -> Table:
     cells = [{**cell, "of": f, "label": labels[cell["id"]]} for f in ctx["facilities"] for cell in f["indicators"]]
     return _columns(cells, [
         ("Facility", "of.name"), ("Indicator id", "id"), ("Indicator", "label"), ("Last 12 months", "count"),
-        ("Rate", "rate"), ("Per", lambda c: "per 1,000 detentions" if c["of"]["basis"] == "throughput"
-                                   else "per 1,000 population"),
+        ("Rate", "rate"), ("Per", lambda c: rate_label(c["of"]["basis"])),
         ("Position", "position.text"), ("Control chart", "spc.text"), ("Shape", "spc.shape"),
         ("Funnel flag", "funnel.text"), ("Funnel shape", "funnel.shape"), ("Worse or better", "funnel.side")])
 
