@@ -24,6 +24,7 @@ from datapack.disclosure import Control
 from datapack.ingest import Estate, load_estate
 from datapack.problems import Problem
 from datapack.progress import Reporter
+from datapack.timings import Timings, clock
 from datapack.writer import Writer
 
 
@@ -37,6 +38,9 @@ class BuildResult:
     estate: Estate | None = None
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)    # what failed in the analysis or a pack, located
+    skipped: list[str] = field(default_factory=list)         # facility ids whose pack was unchanged, so kept
+    timings: Timings = field(default_factory=Timings)        # seconds by stage (see datapack.timings)
+    analysis: object = None                                  # the estate's analysis, for estate views after it
 
 
 def manifest(estate: Estate, built_at: dt.datetime, facility_id: str | None = None) -> dict:
@@ -99,66 +103,122 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
         formats = tuple(f for f in formats if f != "pdf")
 
     reporter = reporter or Reporter(quiet=True)
+    timings = Timings()
     total = sum(len(config.files_for(s)) for s in config.sources)
-    with reporter.task("Reading sources", total) as step:
+    with reporter.task("Reading sources", total) as step, timings.stage("read"):
         estate = load_estate(config, progress=step, as_of=built_at or source_date_epoch())
     built_at = built_at or build_time(estate)  # SOURCE_DATE_EPOCH, else the inputs' newest date: see build_time
     for problem in estate.report.problems:
         reporter.info(str(problem))
-    result = BuildResult(writer.root, estate=estate)
+    result = BuildResult(writer.root, estate=estate, timings=timings)
     slugs = facility_slugs(estate)
     wanted = _select(slugs, facilities, estate)
     control = Control(config.disclosure)
 
-    with reporter.task("Analysing the estate", 1) as step:
+    with reporter.task("Analysing the estate", 1) as step, timings.stage("analyse"):
         analysis = _analyse(estate, control, built_at, result)
         step("done")
+    result.analysis = analysis
     dirs = template_dirs(config.resolve(config.templates) if config.templates else None)
     enquiry_counts: dict[str, dict[str, int]] = {}
-    job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context)
-    with reporter.task("Building packs", len(wanted)) as step:
+    findings: dict[str, list] = {}
+    from datapack.cache import renderer_sha256
+
+    previous = _unchanged_candidates(writer, slugs, tuple(formats))
+    job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context,
+               renderer_sha256(dirs), previous)
+    with reporter.task("Building packs", len(wanted)) as step, timings.stage("packs"):
         for fid, outcome in _render_all(job, wanted, jobs):
             if isinstance(outcome, Problem):  # one facility's failure must not stop the others
                 result.failed[fid] = outcome.message
                 result.problems.append(outcome)
                 reporter.info(str(outcome))
             else:
-                files, enquiry_counts[fid] = outcome
+                timings.add_pack(outcome.times)
+                enquiry_counts[fid], findings[fid] = outcome.counts, outcome.findings
                 try:
-                    result.written[fid] = writer.write_folder(slugs[fid], files)
+                    with timings.stage("write"):
+                        result.written[fid] = _write_pack(writer, slugs[fid], outcome)
                 except OSError as exc:
                     result.failed[fid] = f"{type(exc).__name__}: {exc}"
+                if outcome.files is None:
+                    result.skipped.append(fid)
             step(fid)
+    timings.counts.update(packs=len(wanted), rendered=len(wanted) - len(result.skipped) - len(result.failed),
+                          skipped=len(result.skipped), failed=len(result.failed))
+    if result.skipped:
+        reporter.info(f"{len(result.skipped)} pack(s) unchanged, skipped (their context, templates and renderer "
+                      "are as when they were written)")
     if config.history and analysis is not None:
         from datapack.history import HistoryError, digest, record_build, render_digest_html, render_digest_json
 
         try:
-            db = config.resolve(config.history)
-            build_id = record_build(db, analysis, built_at, manifest(estate, built_at)["inputs"], findings=None)
-            found = digest(db, build_id)
-            writer.write_file("digest.html", render_digest_html(found, dirs).encode())
-            writer.write_file("digest.json", render_digest_json(found).encode())
+            with timings.stage("history and digest"):
+                db = config.resolve(config.history)
+                build_id = record_build(db, analysis, built_at, manifest(estate, built_at)["inputs"],
+                                        findings=findings)  # the packs' own; worked out there for the others
+                found = digest(db, build_id)
+                writer.write_file("digest.html", render_digest_html(found, dirs).encode())
+                writer.write_file("digest.json", render_digest_json(found).encode())
         except HistoryError as exc:
             notes.append(str(exc))
     if facilities is None and analysis is not None:  # the estate views need every facility
         from datapack.estate_views.outputs import write_comparison
 
-        with reporter.task("Comparing facilities", 1) as step:
+        with reporter.task("Comparing facilities", 1) as step, timings.stage("comparison"):
             write_comparison(analysis, writer, built_at, dirs, formats=tuple(formats) + ("json",),
                              enquiry=enquiry_counts)
             step("comparison")
-    kept = _settle_packs(writer, slugs, result, every=facilities is None)
-    index = estate_context(estate, control, built_at, list(result.written) + kept)
-    writer.write_file("index.html", render_index_html(index, dirs).encode())
-    summary = manifest(estate, built_at) | {"packs": _packs(writer)}
-    writer.write_file("manifest.json", json.dumps(summary, indent=2).encode())
+    with timings.stage("index and manifest"):
+        kept = _settle_packs(writer, slugs, result, every=facilities is None)
+        index = estate_context(estate, control, built_at, list(result.written) + kept)
+        writer.write_file("index.html", render_index_html(index, dirs).encode())
+        summary = manifest(estate, built_at) | {"packs": _packs(writer)}
+        writer.write_file("manifest.json", json.dumps(summary, indent=2).encode())
     from datapack.leakgate import gate  # last: reads back every file written, fails the build on an identifier
 
-    with reporter.task("Checking outputs for identifiers", 1) as step:
+    with reporter.task("Checking outputs for identifiers", 1) as step, timings.stage("leak gate"):
         result.failed.update(gate(writer, estate.identifiers, allowed=_configured_emails(config)))
         step("leak gate")
     result.notes = notes
     return result
+
+
+#: The files of a facility's pack beside pack.json and manifest.json, by format.
+PACK_FILES = {"html": "datapack.html", "docx": "datapack.docx", "pdf": "datapack.pdf", "xlsx": "data.xlsx"}
+
+
+def _unchanged_candidates(writer: Writer, slugs: dict[str, str], formats: tuple[str, ...]) -> dict[str, str]:
+    """Facility id -> the key its pack in the output folder was rendered with, for the packs that may be kept.
+
+    Only a pack of this facility's folder that holds exactly the files of these formats (no
+    leak-gate mark, nothing missing) and records its key (``render_sha256`` in its manifest).
+    """
+    wanted = {"pack.json", "manifest.json"} | {PACK_FILES[f] for f in formats if f in PACK_FILES}
+    folders = {slug: fid for fid, slug in slugs.items()}
+    keys = {}
+    for name, about in _pack_manifests(writer).items():
+        fid, key = folders.get(name), about.get("render_sha256")
+        if fid is None or fid != about.get("facility_id") or not isinstance(key, str):
+            continue
+        try:
+            present = {p.name for p in (writer.root / name).iterdir()}
+        except OSError:
+            continue
+        if present == wanted:
+            keys[fid] = key
+    return keys
+
+
+def _write_pack(writer: Writer, name: str, outcome: "_Pack") -> Path:
+    """Write a rendered pack; for one kept as it was, only its manifest when that changed (the inputs it lists)."""
+    if outcome.files is not None:
+        return writer.write_folder(name, outcome.files)
+    folder = writer.path(name)
+    if (folder / "manifest.json").read_bytes() == outcome.manifest:
+        return folder
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "manifest.json"}
+    return writer.write_folder(name, files | {"manifest.json": outcome.manifest})
 
 
 def _settle_packs(writer: Writer, slugs: dict[str, str], result: BuildResult, every: bool) -> list[str]:
@@ -218,13 +278,32 @@ class _Job:
     dirs: list
     formats: tuple[str, ...]
     context_fn: object
+    renderer: str = ""                                       # datapack.cache.renderer_sha256 of the templates
+    previous: dict[str, str] = field(default_factory=dict)   # facility id -> key of its pack in the folder
+
+
+@dataclass
+class _Pack:
+    """One facility's pack as a worker sends it back."""
+
+    files: dict[str, bytes] | None    # name -> bytes; None when the pack in the folder is unchanged (kept)
+    manifest: bytes
+    counts: dict[str, int]            # areas for enquiry by severity (for the comparison)
+    findings: list                    # the areas for enquiry (for the history)
+    times: dict[str, tuple[float, float]]
 
 
 _JOB: _Job | None = None
 
 
 def _render_one(fid: str) -> tuple[str, object]:
-    """One facility's files (name -> bytes) and its counts of areas for enquiry, or the error as text."""
+    """One facility's pack (:class:`_Pack`: files, counts and areas for enquiry, stage times), or the error.
+
+    When the folder already holds this facility's pack rendered from the same context, templates
+    and renderer (the key in its manifest), it is kept: no chart is drawn and nothing rendered.
+    """
+    from datapack.analysis.enquiry import Finding
+    from datapack.cache import pack_sha256
     from datapack.charts import facility_charts
     from datapack.render import render_docx, render_html, render_json
     from datapack.render.pdf import convert_to_pdf
@@ -232,28 +311,47 @@ def _render_one(fid: str) -> tuple[str, object]:
 
     job = _JOB
     stage = "its analysis"
+    times: dict[str, tuple[float, float]] = {}
     try:
-        context = job.context_fn(job.estate, fid, job.control, job.built_at, analysis=job.analysis)
+        with clock(times, "context"):
+            context = job.context_fn(job.estate, fid, job.control, job.built_at, analysis=job.analysis)
+            stage = "its pack.json"
+            pack_json = render_json(context).encode()
+        key = pack_sha256(pack_json, job.formats, job.renderer)
+        about = manifest(job.estate, job.built_at, fid) | {"render_sha256": key}
+        found = [Finding(f["entry"], f["title"], f["severity"], f["subject"], f["sentence"], {})
+                 for f in context["enquiry"]["findings"]]
+        pack = _Pack(None, json.dumps(about, indent=2).encode(), context["enquiry"]["counts"], found, times)
+        if job.previous.get(fid) == key:
+            return fid, pack
+        pack.files = files = {"pack.json": pack_json, "manifest.json": pack.manifest}
         stage = "its charts"
-        charts = facility_charts(context)
-        stage = "its pack.json"
-        files = {"pack.json": render_json(context).encode(),
-                 "manifest.json": json.dumps(manifest(job.estate, job.built_at, fid), indent=2).encode()}
+        with clock(times, "charts"):  # drawn here in the formats the outputs use, so each stage is timed alone
+            charts = facility_charts(context)
+            for chart in charts:
+                if "html" in job.formats:
+                    _ = chart.svg
+                if {"docx", "pdf"} & set(job.formats):
+                    _ = chart.png
         if "html" in job.formats:
             stage = "the HTML pack"
-            files["datapack.html"] = render_html(context, charts, job.dirs).encode()
+            with clock(times, "html"):
+                files["datapack.html"] = render_html(context, charts, job.dirs).encode()
         if "docx" in job.formats or "pdf" in job.formats:
             stage = "the Word pack"
-            docx_bytes = render_docx(context, charts, job.dirs)
+            with clock(times, "docx"):
+                docx_bytes = render_docx(context, charts, job.dirs)
             if "docx" in job.formats:
                 files["datapack.docx"] = docx_bytes
             if "pdf" in job.formats:
                 stage = "the PDF pack"
-                files["datapack.pdf"] = convert_to_pdf(docx_bytes)
+                with clock(times, "pdf"):
+                    files["datapack.pdf"] = convert_to_pdf(docx_bytes)
         if "xlsx" in job.formats:
             stage = "the spreadsheet (data.xlsx)"
-            files["data.xlsx"] = render_xlsx(context)
-        return fid, (files, context["enquiry"]["counts"])
+            with clock(times, "xlsx"):
+                files["data.xlsx"] = render_xlsx(context)
+        return fid, pack
     except Exception as exc:  # reported per facility by the caller; the other packs go on
         return fid, failure("pack-failed", f"the pack for {_name(job.estate, fid)} was not built: {stage} failed", exc,
                             "the other packs were built; run 'datapack validate' for problems in this "

@@ -100,3 +100,50 @@ class RawCache:
             except OSError:  # being written by a live run (locked), or already gone
                 continue
         return removed
+
+
+# --- packs left as they are when nothing they show has changed ------------------------------------------------
+
+#: The packages whose versions change the bytes of a rendered pack (charts, Word, spreadsheet, templates).
+_RENDERING_PACKAGES = ("matplotlib", "docxtpl", "python-docx", "openpyxl", "Jinja2", "Pillow")
+
+
+def renderer_sha256(template_dirs: list[Path]) -> str:
+    """Fingerprint of everything that turns a pack's context into its files, bar the context itself.
+
+    The template files (every file under each folder, by path and bytes), the code that draws
+    and renders (the ``.py`` files of :mod:`datapack.charts` and :mod:`datapack.render`), the
+    datapack version and the versions of the rendering libraries. Worked out once per build.
+    """
+    from importlib import metadata
+
+    digest = hashlib.sha256(f"datapack {__version__}\n".encode())
+    for package in _RENDERING_PACKAGES:
+        try:
+            digest.update(f"{package} {metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package} -\n".encode())
+    here = Path(__file__).resolve().parent
+    code = [p for sub in ("charts", "render") for p in sorted((here / sub).rglob("*.py"))]
+    for i, folder in enumerate(template_dirs):
+        folder = Path(folder)
+        files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+        for path in files:
+            digest.update(f"template {i} {path.relative_to(folder).as_posix()}\n".encode())
+            digest.update(file_sha256(path).encode())
+    for path in code:
+        digest.update(f"code {path.relative_to(here).as_posix()}\n".encode())
+        digest.update(file_sha256(path).encode())
+    return digest.hexdigest()
+
+
+def pack_sha256(pack_json: bytes, formats: tuple[str, ...], renderer: str) -> str:
+    """The key of one pack's files: its context (``pack.json``, the whole context), formats and renderer.
+
+    Two builds giving the same key would write the same files (bar the manifest, which dates and
+    lists the inputs and is always written afresh), so the second may keep the first's.
+    """
+    digest = hashlib.sha256(renderer.encode())
+    digest.update(("formats " + ",".join(sorted(formats)) + "\n").encode())
+    digest.update(pack_json)
+    return digest.hexdigest()
