@@ -73,8 +73,12 @@ SUMMARIES = ("index.html", "manifest.json", "comparison.html", "comparison.docx"
 
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
           reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx", "xlsx"),
-          built_at: dt.datetime | None = None, jobs: int | None = None) -> BuildResult:
+          built_at: dt.datetime | None = None, jobs: int | None = None, rebuild: bool = False) -> BuildResult:
     """Build a pack for every facility in the register (or the ones named).
+
+    A pack already in the output folder whose context, formats, templates and renderer are
+    unchanged is kept as it is (and counted as skipped), unless ``rebuild`` asks for every pack
+    to be rendered again.
 
     ``jobs`` facilities are rendered at once (default: the processors, at
     most 4); the writing stays in this process, so only it touches ``output/``.
@@ -88,11 +92,12 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
 
     target = output if output is not None else config.resolve(config.output)
     with open_output(target, config.base_dir, retire=SUMMARIES if facilities is None else SUMMARIES[:2]) as writer:
-        return _build(config, facilities, writer, reporter, formats, built_at, jobs)
+        return _build(config, facilities, writer, reporter, formats, built_at, jobs, rebuild)
 
 
 def _build(config: Config, facilities: list[str] | None, writer: Writer, reporter: Reporter | None,
-           formats: tuple[str, ...], built_at: dt.datetime | None, jobs: int | None) -> BuildResult:
+           formats: tuple[str, ...], built_at: dt.datetime | None, jobs: int | None,
+           rebuild: bool = False) -> BuildResult:
     from datapack.analysis import estate_context, facility_context, facility_slugs
     from datapack.render import render_index_html, template_dirs
     from datapack.render.pdf import INSTALL_HINT, libreoffice_available
@@ -124,7 +129,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     findings: dict[str, list] = {}
     from datapack.cache import renderer_sha256
 
-    previous = _unchanged_candidates(writer, slugs, tuple(formats))
+    previous = {} if rebuild else _unchanged_candidates(writer, slugs, tuple(formats))
     job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context,
                renderer_sha256(dirs), previous)
     with reporter.task("Building packs", len(wanted)) as step, timings.stage("packs"):

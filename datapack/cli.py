@@ -153,9 +153,11 @@ def formats() -> None:
 @click.option("--strict", is_flag=True, help="Stop without writing when any source has an error.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Facilities rendered at once (default: the processors, at most 4).")
+@click.option("--rebuild", is_flag=True,
+              help="Render every pack again, even those whose inputs, templates and formats are unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 def build(config_path: str, facilities: tuple[str, ...], output: str | None, formats: tuple[str, ...],
-          strict: bool, jobs: int | None, quiet: bool) -> None:
+          strict: bool, jobs: int | None, rebuild: bool, quiet: bool) -> None:
     """Build a pack for every facility (or those named with --facility).
 
     Problems in the sources are reported and the rows concerned left out;
@@ -181,7 +183,7 @@ def build(config_path: str, facilities: tuple[str, ...], output: str | None, for
     try:
         with output_errors(output is not None):
             result = run_build(config, list(facilities) or None, target, reporter,
-                               tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs)
+                               tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs, rebuild=rebuild)
     except InputError as exc:
         _print_problems(exc.problems)
         raise click.ClickException("nothing was built.")

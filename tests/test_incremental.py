@@ -87,3 +87,14 @@ def test_a_pack_is_rendered_again_when_its_formats_or_files_are_not_as_the_key_s
     more = _build(path, output, formats=("html", "xlsx", "docx"))  # another format: every pack again
     assert more.skipped == [] and all((p / "datapack.docx").is_file() for p in more.written.values())
     assert json.loads((folder / "manifest.json").read_text())["render_sha256"] != key
+
+
+def test_rebuild_renders_every_pack_again_and_gives_the_same_bytes(tmp_path):
+    path = _project(tmp_path)
+    output = tmp_path / "out"
+    first = _build(path, output)
+    before = _files(output)
+    forced = build(load_config(path), None, output, None, ("html", "xlsx"), BUILT_AT, 1, rebuild=True)
+    assert forced.skipped == [] and forced.timings.counts["rendered"] == 3
+    assert _files(output) == before  # rendered again from the same inputs: the same bytes
+    assert sorted(forced.written) == sorted(first.written)
