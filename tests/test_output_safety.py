@@ -310,10 +310,10 @@ import os, sys, time
 from datapack.output_dir import open_output
 with open_output(sys.argv[1]) as writer:
     if os.fork() == 0:  # a worker, as the build's renderers are
-        print("worker", flush=True)  # fork has returned here, so its after-fork handlers have run
+        os.write(1, b"worker\\n")  # fork has returned here, so its after-fork handlers have run
         time.sleep(60)
         os._exit(0)
-    print("forked", flush=True)
+    os.write(1, b"forked\\n")  # one write each, so the two lines never interleave
     time.sleep(60)
 """
 
