@@ -178,7 +178,7 @@ def test_word_and_excel_files_are_dated_by_the_build_time_with_fixed_zip_entries
 def test_the_pdf_carries_the_build_time_not_the_conversion_time(built):
     data = (built[0] / "ngt" / "datapack.pdf").read_bytes()
     stamp = json.loads((built[0] / "manifest.json").read_text())["built_at"]
-    assert re.search(rb"/CreationDate\(D:" + re.sub(r"\D", "", stamp).encode(), data)
+    assert re.search(rb"/CreationDate\s*\(D:" + re.sub(r"\D", "", stamp).encode(), data)
 
 
 @pytest.mark.slow
@@ -350,6 +350,37 @@ def test_two_conversions_of_one_document_give_the_same_pdf_once_dated_by_the_bui
     other = pdf.fix_pdf_dates(_minimal_pdf("20261202093012", "D7A135DCBB4C4F600CE793C1DF6EDE1C").replace(
         b"595 842", b"842 595"), when)
     assert re.search(rb"/ID \[ <(\w+)>", other).group(1) != re.search(rb"/ID \[ <(\w+)>", first).group(1)
+
+
+def _pdf_of(objects: dict[int, bytes]) -> bytes:
+    """A PDF holding ``objects`` (number: body), written in the order given, with its cross-references."""
+    out, offsets = bytearray(b"%PDF-1.6\n"), {}
+    for n, body in objects.items():
+        offsets[n] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref, size = len(out), max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size))
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return bytes(out)
+
+
+def test_a_pdf_whose_fonts_were_written_in_another_order_comes_out_the_same():
+    # LibreOffice keeps the fonts it embeds by memory address, so one run can write the bold font's
+    # objects before the regular one's and the next run after: the same document, numbered otherwise.
+    page = b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 %d 0 R/F2 %d 0 R>>>>/Contents 3 0 R>>"
+    text = b"BT /F1 12 Tf 72 720 Td (Bold) Tj /F2 12 Tf (Regular) Tj ET"
+    common = {1: b"<</Type/Catalog/Pages 2 0 R>>", 2: b"<</Type/Pages/Kids[4 0 R]/Count 1>>",
+              3: b"<</Length %d>>\nstream\n%s\nendstream" % (len(text), text)}
+    bold, regular = b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica-Bold>>", b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"
+    first = _pdf_of(common | {4: page % (5, 6), 5: bold, 6: regular})
+    second = _pdf_of(common | {4: page % (6, 5), 5: regular, 6: bold})
+    assert first != second
+    assert pdf.canonical_pdf(first) == pdf.canonical_pdf(second)
+    # Still a document with the same text, in the same fonts.
+    assert b"Helvetica-Bold" in pdf.canonical_pdf(first) and text in pdf.canonical_pdf(first)
+    swapped = _pdf_of(common | {4: page % (6, 5), 5: bold, 6: regular})  # F1 is now the regular font
+    assert pdf.canonical_pdf(swapped) != pdf.canonical_pdf(first)
 
 
 def test_the_pdf_date_comes_from_the_word_documents_modified_property():

@@ -7,7 +7,11 @@ already written. Each conversion uses its own throwaway LibreOffice profile,
 so it neither clashes with a LibreOffice the user has open nor leaves
 settings behind. LibreOffice stamps each PDF with the moment of conversion
 and an /ID made from it; :func:`fix_pdf_dates` sets both from the Word
-pack's own date and content, so the same Word pack gives the same PDF bytes.
+pack's own date and content. LibreOffice also writes the embedded fonts in
+an order that can change from run to run (it keeps them by memory address);
+:func:`canonical_pdf` has qpdf (through pikepdf) number every object in the
+order it is reached from the document's root, so the same Word pack gives
+the same PDF bytes.
 """
 
 from __future__ import annotations
@@ -114,7 +118,24 @@ def convert_to_pdf(docx_bytes: bytes, timeout: float = 180) -> bytes:
         pdf = target.read_bytes()
     if not pdf.startswith(b"%PDF"):
         raise PdfConversionFailed("No PDF made: LibreOffice wrote a file that is not a PDF.")
-    return fix_pdf_dates(pdf, docx_modified(docx_bytes))
+    return canonical_pdf(fix_pdf_dates(pdf, docx_modified(docx_bytes)))
+
+
+def canonical_pdf(pdf: bytes) -> bytes:
+    """``pdf`` written again by qpdf: objects numbered in the order they are reached from the root.
+
+    Two PDFs that hold the same objects, written in different orders, come
+    out byte for byte the same. Streams are copied as they are (not decoded
+    or compressed again) and the /ID is a hash of the content.
+    """
+    import pikepdf
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        document.save(out, deterministic_id=True, compress_streams=False,
+                      stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                      object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    return out.getvalue()
 
 
 def docx_modified(docx_bytes: bytes) -> dt.datetime | None:
