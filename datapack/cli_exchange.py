@@ -38,7 +38,8 @@ def export_command(config_path: str, output: str | None) -> None:
             estate = load_estate(config, as_of=source_date_epoch())
             for problem in estate.report.errors:
                 click.echo(str(problem), err=True)
-            analysis = analyse(estate, Control(config.disclosure), as_of=build_time(estate))
+            # the package leaves the team: small counts are hidden as in any public output
+            analysis = analyse(estate, Control(config.disclosure).for_audience("public"), as_of=build_time(estate))
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)

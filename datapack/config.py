@@ -246,9 +246,14 @@ def _layout_target(canonical: str, info: ValidationInfo, kinds: tuple[str, ...],
 
 
 class Disclosure(_Strict):
-    """Small-number suppression applied to every output."""
+    """What each output protects: people in the team's pack, small counts too in public outputs."""
 
-    threshold: int = Field(5, ge=0, description="Counts from 1 to threshold-1 are hidden (0 shows).")
+    audience: Literal["team", "public"] = Field(
+        "team", description="team (default): the visiting team's pack, marked as the project says; counts and rates "
+        "are shown, and no group of fewer than threshold people is described (survey answers, subgroups, equality). "
+        "public: counts from 1 to threshold-1 are hidden too, with secondary suppression so none can be worked back.")
+    threshold: int = Field(5, ge=0, description="Smallest group of people described; in public outputs also the "
+                           "smallest count shown (counts from 1 to threshold-1 are hidden; 0 shows).")
     rounding: int | None = Field(None, ge=1, description="Round shown counts to this base (e.g. 5).")
     symbol: str = Field("[c]", description="Shown in place of a hidden figure.")
 

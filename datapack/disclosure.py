@@ -1,14 +1,18 @@
 """Disclosure control, in one place: every figure on its way to an output passes here.
 
-Rules (all settings in ``disclosure:`` of the configuration):
+Rules (all settings in ``disclosure:`` of the configuration). What is
+protected follows the audience (``disclosure.audience``):
 
-* **primary suppression**: a count from 1 to ``threshold - 1`` is hidden
-  (zero is shown: it identifies nobody);
-* **rounding** (optional): shown counts are rounded to the nearest ``rounding``;
-* **secondary suppression**: in a table shown with totals, a row or column
-  with exactly one hidden cell gets a second cell hidden (its smallest
-  positive neighbour), so the hidden one cannot be worked back by subtraction;
-* rates and percentages built on a hidden count are hidden too.
+* **people, in every output**: a percentage of fewer than ``threshold``
+  people (survey answers, early-days shares) is not shown, and no group of
+  fewer than ``threshold`` people is described (subgroups, equality);
+* **small counts, in public outputs only**: a count from 1 to
+  ``threshold - 1`` is hidden (zero is shown: it identifies nobody), and
+  more figures are hidden (secondary suppression) until no hidden count can
+  be worked back from what is shown, counts being whole and not negative;
+  rates and percentages built on a hidden count are hidden too. The team's
+  pack shows counts and rates as they are;
+* **rounding** (optional): shown counts are rounded to the nearest ``rounding``.
 """
 
 from __future__ import annotations
@@ -39,12 +43,31 @@ class Control:
         self.settings = settings
 
     @property
+    def suppresses(self) -> bool:
+        """Whether small counts are hidden: in public outputs, when the threshold is above 1."""
+        return self.settings.audience == "public" and self.settings.threshold > 1
+
+    @property
     def threshold(self) -> int:
-        return self.settings.threshold
+        """The smallest count shown: the setting in public outputs, 0 (every count shown) in the team's pack."""
+        return self.settings.threshold if self.suppresses else 0
+
+    @property
+    def min_people(self) -> int:
+        """The smallest group of people an output describes (a percentage of them, a subgroup), in any audience."""
+        return max(self.settings.threshold, 1)
 
     def is_small(self, n: float | None) -> bool:
         """True when a count must be hidden by primary suppression."""
-        return n is not None and not _nan(n) and 0 < n < self.settings.threshold
+        return n is not None and not _nan(n) and 0 < n < self.threshold
+
+    def for_audience(self, audience: str) -> "Control":
+        """The same rules for another audience (an export leaves the team, so it is public)."""
+        return Control(self.settings.model_copy(update={"audience": audience}))
+
+    def too_few_people(self, n: float | None) -> bool:
+        """True when ``n`` people are too few to be described."""
+        return n is not None and not _nan(n) and 0 < n < self.min_people
 
     def rounded(self, n: float) -> float:
         base = self.settings.rounding
@@ -70,14 +93,16 @@ class Control:
         return Shown(f"{value:,.{digits}f}", value)
 
     def percent(self, part: float | None, whole: float | None, digits: int = 0) -> Shown:
-        """``part`` as a percentage of ``whole``; hidden when either is a small count.
+        """``part`` (people) as a percentage of ``whole`` (people); hidden when the whole is too few people.
 
-        A small base is hidden too: 1 of 2 respondents identifies someone as
-        surely as the count itself.
+        1 of 2 respondents identifies someone as surely as a name, in any
+        audience. Public outputs also hide it when the part, or the rest, is
+        a small count.
         """
         if part is None or whole in (None, 0) or _nan(part) or _nan(whole):
             return Shown("no data", None)
-        if self.is_small(part) or self.is_small(whole) or self.is_small(whole - part):
+        if (self.too_few_people(whole) or self.is_small(part) or self.is_small(whole)
+                or self.is_small(whole - part)):
             return Shown(self.settings.symbol, None, True)
         value = 100 * part / whole
         return Shown(f"{value:.{digits}f}%", value)
@@ -103,7 +128,7 @@ class Control:
         full[:rows, cols] = values.sum(axis=1)
         full[rows, :cols] = values.sum(axis=0)
         full[rows, cols] = values.sum()
-        hidden = (full > 0) & (full < self.settings.threshold)
+        hidden = (full > 0) & (full < self.threshold)
         if seed is not None:
             hidden[:rows, :cols] |= seed.to_numpy(dtype=bool)
         if totals:

@@ -102,8 +102,14 @@ def write_datapackage(writer: Writer, estate: Any, analysis: Any, created: dt.da
 
 
 def datapackage_files(estate: Any, analysis: Any, created: dt.datetime | None = None) -> dict[str, bytes]:
-    """Every file of the package by name: ``datapackage.json`` and one CSV per resource."""
+    """Every file of the package by name: ``datapackage.json`` and one CSV per resource.
+
+    A package leaves the team, so ``analysis`` must be for the public audience (small counts hidden).
+    """
     control = analysis.control
+    if not control.suppresses and control.settings.threshold > 1:
+        raise ValueError("a data package leaves the team, so its small counts must be hidden: analyse with "
+                         "Control(settings).for_audience('public'), as 'datapack export' does")
     counts, hidden_totals = incident_counts(estate, analysis)
     frames = {t: _as_held(estate.table(t), t) for t in AS_HELD}
     frames["context"] = _context(frames["context"], control)

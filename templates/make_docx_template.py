@@ -249,8 +249,8 @@ def build() -> Document:
 
     doc.add_heading("3. {{ framework.title }}", level=1)
     _para(doc, "Each indicator: a control chart of its monthly rate (Making Data Count rules) and, where there are "
-               "enough similar places, a funnel plot against them. Months with fewer than "
-               "{{ disclosure.threshold }} incidents are not shown.")
+               "enough similar places, a funnel plot against them.{% if disclosure.threshold > 1 %} Months with "
+               "fewer than {{ disclosure.threshold }} incidents are not shown.{% endif %}")
     _para(doc, "{%p if held.indicators %}")
     _para(doc, "{{ held.indicators }}")
     _para(doc, "{%p endif %}")
@@ -357,7 +357,7 @@ def build() -> Document:
     _para(doc, "{%p if culture.comments %}")
     doc.add_heading("Comments, by theme", level=2)
     _para(doc, "Identifying details are removed before any comment is used; themes with fewer than "
-               "{{ disclosure.threshold }} comments are not quoted.")
+               "{{ disclosure.min_people }} comments are not quoted.")
     _para(doc, "{%p for c in culture.comments %}")
     _para(doc, "{{ c.survey|capitalize }} survey {{ c.wave }}: {{ c.theme }} ({{ c.count.text }})", style="Heading 3")
     _para(doc, "{%p for q in c.quotes %}")

@@ -49,6 +49,22 @@ def demo_analysis_at(demo_estate):
 
 
 @pytest.fixture(scope="session")
+def demo_public_analysis_at(demo_estate):
+    """``demo_public_analysis_at(as_of)``: the demo analysed for a public audience (small counts suppressed)."""
+    from datapack.analysis.estate import analyse
+    from datapack.disclosure import Control
+
+    made: dict = {}
+
+    def at(as_of):
+        if as_of not in made:
+            control = Control(demo_estate.config.disclosure).for_audience("public")
+            made[as_of] = analyse(demo_estate, control, as_of=as_of)
+        return made[as_of]
+    return at
+
+
+@pytest.fixture(scope="session")
 def demo_analysis(demo_analysis_at):
     """The demo estate analysed as of :data:`DEMO_AS_OF`, once per test process. Treat it as read-only."""
     return demo_analysis_at(DEMO_AS_OF)

@@ -86,13 +86,17 @@ def test_one_12_month_window_a_year_gives_rates_change_and_a_funnel_against_peer
     assert "spc-self_harm" not in packs["ALB"]["charts"]  # no monthly figures: no control chart
 
 
-def test_suppressed_and_missing_counts_keep_the_publishers_symbols_and_small_ones_are_hidden(tmp_path):
+def test_suppressed_and_missing_counts_keep_the_publishers_symbols_and_small_ones_are_hidden_in_public(tmp_path):
     _, packs = _packs(_config(tmp_path, [REGISTER, POPULATION, WINDOWS]))
     birchmoor, dunmere = _row(packs["BCM"], "assaults"), _row(packs["DNM"], "assaults")
     assert birchmoor["prev"] == {"text": "[c]", "value": None, "hidden": True, "note": "suppressed by the publisher"}
-    assert birchmoor["last"]["text"] == "[c]" and birchmoor["last"]["hidden"]  # 3: below the threshold of 5
+    assert birchmoor["last"] == {"text": "3", "value": 3, "hidden": False}  # the team's pack shows counts
     assert dunmere["prev"]["text"] == ".." and dunmere["prev"]["note"] == "not available from the publisher"
     assert dunmere["last"]["text"] == "20"
+    _, public = _packs(_config(tmp_path, [REGISTER, POPULATION, WINDOWS], disclosure={"audience": "public"}))
+    birchmoor = _row(public["BCM"], "assaults")
+    assert birchmoor["last"]["text"] == "[c]" and birchmoor["last"]["hidden"]  # 3: below the threshold of 5
+    assert birchmoor["prev"]["note"] == "suppressed by the publisher"
 
 
 def test_counts_from_a_published_source_are_shown_as_published(tmp_path):
@@ -135,7 +139,7 @@ def test_quarters_add_up_to_the_year_and_the_latest_quarter_is_its_own_row(tmp_p
     fernhill, gorsedale = _row(by_name["Fernhill IRC"], "use_of_force"), _row(by_name["Gorsedale IRC"], "use_of_force")
     assert fernhill["periods"] == {"last": "2024", "prev": "2023", "quarter": "Oct–Dec 2024"}
     assert (fernhill["last"]["text"], fernhill["prev"]["text"]) == ("49", "46")  # 15+13+18+3, 12+9+14+11
-    assert fernhill["quarter"]["text"] == "[c]"  # 3: not published, so hidden here
+    assert fernhill["quarter"]["text"] == "3"  # not published, but the team's pack shows counts
     assert gorsedale["last"]["text"] == "27" and gorsedale["prev"]["text"] == "[c]"  # a quarter of 2023 was [c]
     assert [t["label"] for t in fernhill["trend"]][:2] == ["Jan–Mar 2023", "Apr–Jun 2023"]
 

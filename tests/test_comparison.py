@@ -40,12 +40,22 @@ def analysis(demo_analysis_at):
     return demo_analysis_at(BUILT)
 
 
-@pytest.fixture(scope="module")
-def built(analysis):
-    """The demo's comparison context, charts and HTML, made once."""
+def _made(analysis) -> dict:
     context = comparison_context(analysis, BUILT, priorities=schedule(analysis))
     charts = comparison_charts(context)
     return {"context": context, "charts": charts, "html": render_comparison_html(context, charts)}
+
+
+@pytest.fixture(scope="module")
+def built(analysis):
+    """The demo's comparison context, charts and HTML for the team (the default audience), made once."""
+    return _made(analysis)
+
+
+@pytest.fixture(scope="module")
+def public(demo_public_analysis_at):
+    """The same for a public audience: small counts hidden."""
+    return _made(demo_public_analysis_at(BUILT))
 
 
 def _row(context, fid):
@@ -120,16 +130,26 @@ def test_recommendations_and_visits_are_counted_to_the_analysis_date(built):
     assert csb["last_visit"]["days"]["value"] == (BUILT.date() - dt.date(2025, 8, 18)).days
 
 
-def test_a_death_under_the_threshold_shows_the_symbol_not_a_number(built):
-    deaths = _row(built["context"], "HWM")["deaths"]
+def test_in_public_a_death_under_the_threshold_shows_the_symbol_not_a_number(public):
+    deaths = _row(public["context"], "HWM")["deaths"]
     for key in ("last_12_months", "self_inflicted_last_12_months", "since_last_visit",
                 "self_inflicted_since_last_visit"):
         assert deaths[key] == {"text": SYMBOL, "value": None, "hidden": True}, key
-    assert _row(built["context"], "BRF")["deaths"]["last_12_months"]["text"] == "0"
+    assert _row(public["context"], "BRF")["deaths"]["last_12_months"]["text"] == "0"
 
 
-def test_a_small_count_shows_the_suppression_symbol_rather_than_a_number(built):
-    context, html = built["context"], built["html"]
+def test_the_teams_comparison_shows_a_single_death_and_a_single_serious_assault(built):
+    deaths = _row(built["context"], "HWM")["deaths"]
+    assert deaths["self_inflicted_last_12_months"] == {"text": "1", "value": 1, "hidden": False}
+    cell = _cell(built["context"], "LLS", "serious_assaults")
+    assert cell["count"] == {"text": "1", "value": 1, "hidden": False} and not cell["rate"]["hidden"]
+    funnel = built["context"]["funnels"]["serious_assaults"]
+    assert "LLS" in {p["id"] for p in funnel["points"]} and not funnel["left_off"]
+    assert not [f for f in _figures(built["context"]) if f["hidden"] and f.get("note") is None]
+
+
+def test_in_public_a_small_count_shows_the_suppression_symbol_rather_than_a_number(public):
+    context, html = public["context"], public["html"]
     cell = _cell(context, "LLS", "serious_assaults")   # one serious assault at the small hospital
     assert cell["count"] == {"text": SYMBOL, "value": None, "hidden": True}
     assert cell["rate"]["hidden"] and cell["rate"]["text"] == SYMBOL
@@ -141,8 +161,8 @@ def test_a_small_count_shows_the_suppression_symbol_rather_than_a_number(built):
     assert "LLS" not in {p["id"] for p in funnel["points"]}
 
 
-def test_no_hidden_figure_carries_a_value_anywhere_in_the_context(built):
-    figures = list(_figures(built["context"]))
+def test_no_hidden_figure_carries_a_value_anywhere_in_the_context(public):
+    figures = list(_figures(public["context"]))
     assert len(figures) > 100
     hidden = [f for f in figures if f["hidden"]]
     assert hidden and all(f["value"] is None and f["text"] == SYMBOL for f in hidden)
@@ -235,8 +255,8 @@ def test_xlsx_cells_that_look_like_formulas_are_stored_as_text(built, payload):
     assert found >= 3
 
 
-def test_xlsx_hidden_figures_read_as_the_symbol_and_shown_ones_as_numbers(built):
-    book = load_workbook(io.BytesIO(render_comparison_xlsx(built["context"])))
+def test_xlsx_hidden_figures_read_as_the_symbol_and_shown_ones_as_numbers(public):
+    book = load_workbook(io.BytesIO(render_comparison_xlsx(public["context"])))
     assert book["About"]["A1"].value == "OFFICIAL-SENSITIVE"
     rows = list(book["Key indicators"].iter_rows(values_only=True))
     head, body = rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]

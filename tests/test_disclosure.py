@@ -1,4 +1,4 @@
-"""Small numbers are hidden, and cannot be worked back from totals."""
+"""What each audience protects: people in the team's pack; small counts too, never worked back, in public outputs."""
 
 import numpy as np
 import pandas as pd
@@ -8,22 +8,43 @@ from datapack.disclosure import Control
 
 
 def test_counts_below_the_threshold_are_hidden_and_zero_is_shown():
-    control = Control(Disclosure(threshold=5))
+    control = Control(Disclosure(audience="public", threshold=5))
     assert [control.count(n).text for n in (0, 1, 4, 5, 1234)] == ["0", "[c]", "[c]", "5", "1,234"]
 
 
 def test_rounding_applies_to_shown_counts():
-    control = Control(Disclosure(threshold=5, rounding=5))
+    control = Control(Disclosure(audience="public", threshold=5, rounding=5))
     assert [control.count(n).value for n in (7, 8, 12, 13)] == [5, 10, 10, 15]
 
 
 def test_rates_and_percentages_on_hidden_counts_are_hidden():
-    control = Control(Disclosure(threshold=5))
+    control = Control(Disclosure(audience="public", threshold=5))
     assert control.rate(3, 400).hidden
     assert control.rate(30, 400).text == "75.0"
     assert control.percent(3, 40).hidden
     assert control.percent(38, 40).hidden          # 2 people gave the other answer
     assert control.percent(12, 40).text == "30%"
+
+
+def test_the_teams_pack_shows_counts_and_rates_but_not_a_percentage_of_too_few_people():
+    control = Control(Disclosure(threshold=5))  # audience: team, the default
+    assert control.settings.audience == "team" and not control.suppresses and control.threshold == 0
+    assert [control.count(n).text for n in (0, 1, 4, 5, 1234)] == ["0", "1", "4", "5", "1,234"]
+    assert control.rate(3, 400).text == "7.5"
+    assert control.percent(3, 40).text == "8%" and control.percent(38, 40).text == "95%"
+    assert control.percent(1, 4).hidden and control.percent(4, 4).hidden  # 4 people answered: too few to describe
+    assert control.min_people == 5 and control.too_few_people(4) and not control.too_few_people(5)
+    table = pd.DataFrame({"a": [1, 2], "b": [30, 0]})
+    assert not control.table_mask(table).to_numpy().any()
+    assert control.table(table).loc["Total", "Total"] == "33"
+
+
+def test_an_output_for_another_audience_keeps_every_other_setting():
+    team = Control(Disclosure(threshold=7, rounding=5, symbol="*"))
+    public = team.for_audience("public")
+    assert public.suppresses and public.threshold == 7 and public.count(6).text == "*"
+    assert public.count(12).text == "10" and team.count(6).text == "5"
+    assert team.settings.audience == "team"  # unchanged
 
 
 def _recoverable(shown: pd.DataFrame) -> bool:
@@ -55,7 +76,7 @@ def _recoverable(shown: pd.DataFrame) -> bool:
 
 def test_no_hidden_figure_can_be_solved_from_a_shown_table():
     rng = np.random.default_rng(7)
-    control = Control(Disclosure(threshold=5))
+    control = Control(Disclosure(audience="public", threshold=5))
     for _ in range(300):
         counts = rng.choice([0, 1, 2, 3, 6, 9, 20, 40], size=(rng.integers(2, 7), rng.integers(2, 5)))
         shown = control.table(pd.DataFrame(counts))
@@ -66,7 +87,7 @@ def test_no_hidden_figure_can_be_solved_from_a_shown_table():
 
 
 def test_a_single_small_cell_in_a_row_takes_a_neighbour_with_it():
-    control = Control(Disclosure(threshold=5))
+    control = Control(Disclosure(audience="public", threshold=5))
     frame = pd.DataFrame({"a": [10, 2, 30], "b": [20, 40, 50], "c": [7, 8, 0]})
     mask = control.table_mask(frame)
     assert mask.loc[1, "a"] and mask.sum(axis=1)[1] >= 2 and mask.sum(axis=0)["a"] >= 2

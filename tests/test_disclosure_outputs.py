@@ -1,5 +1,8 @@
 """Disclosure control on what a pack actually shows: an attacker with pack.json must not recover hidden counts.
 
+The packs here are built for a public audience (small counts suppressed); what protects people
+(small groups, identifiers) is checked in the team's pack too.
+
 The attacker here is written independently of the code: it reads only the
 context (pack.json), turns every shown monthly rate back into a count with
 the population the pack also shows, and solves for hidden months using
@@ -22,12 +25,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL = ("LLS", "HSC", "QLC", "KSM")
 
 
-@pytest.fixture(scope="module")
-def contexts(demo_analysis):
-    analysis = demo_analysis
+def _contexts(analysis) -> dict:
     estate, control = analysis.estate, analysis.control
     return {fid: facility_context(estate, fid, control, dt.datetime(2026, 10, 15), analysis=analysis)
             for fid in SMALL}
+
+
+@pytest.fixture(scope="module")
+def contexts(demo_public_analysis_at):
+    return _contexts(demo_public_analysis_at("2026-10-15"))
+
+
+@pytest.fixture(scope="module")
+def team_contexts(demo_analysis):
+    return _contexts(demo_analysis)
 
 
 def _figures(node, path=""):
@@ -93,9 +104,10 @@ def test_no_hidden_month_of_a_control_chart_can_be_worked_back(contexts, fid):
         assert _solvable(len(unknown), equations) == [], (fid, ind)
 
 
+@pytest.mark.parametrize("audience", ["public", "team"])
 @pytest.mark.parametrize("fid", SMALL)
-def test_funnels_and_equality_tables_show_nothing_about_small_groups(contexts, fid):
-    ctx = contexts[fid]
+def test_funnels_and_equality_tables_show_nothing_about_small_groups(contexts, team_contexts, fid, audience):
+    ctx = (contexts if audience == "public" else team_contexts)[fid]
     for chart in ctx["funnels"].values():
         for point in chart["points"]:
             if point["hidden"]:
@@ -106,12 +118,12 @@ def test_funnels_and_equality_tables_show_nothing_about_small_groups(contexts, f
                 assert row["ratio"] is None and row["share"] is None and row["people"]["value"] is None
 
 
-def test_no_person_level_identifier_reaches_pack_json(contexts, demo_estate):
+def test_no_person_level_identifier_reaches_pack_json(team_contexts, demo_estate):
     import json
     estate = demo_estate
     refs = set(estate.tables["incidents"]["person_ref"].dropna()) | set(estate.tables["incidents"]["incident_id"].dropna())
     refs |= set(estate.tables["survey_responses"]["respondent"].dropna())
-    for ctx in contexts.values():
+    for ctx in team_contexts.values():
         text = json.dumps(ctx)
         leaked = [r for r in list(refs)[:5000] if r in text]
         assert leaked == []

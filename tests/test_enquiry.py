@@ -105,4 +105,5 @@ def test_an_organisation_can_reword_a_sentence_by_configuration(analysis, tmp_pa
     entry["sentence"] = "Look into deaths: {count_text} (latest {latest_month})."
     reworded = MasterList.model_validate(master)
     found, _ = areas_for_enquiry(analysis, "HWM", reworded)
-    assert any(f.sentence.startswith("Look into deaths: At least one") for f in found)
+    # the team's pack gives the number (Hollowmere had one); a public output says "At least one"
+    assert any(f.sentence.startswith("Look into deaths: 1 self-inflicted death was recorded") for f in found)

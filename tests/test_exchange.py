@@ -34,8 +34,16 @@ CREATED = dt.datetime(2026, 10, 15, 9, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture(scope="module")
-def original(demo_analysis):
-    return demo_analysis.estate, demo_analysis
+def original(demo_public_analysis_at):
+    """The demo analysed as 'datapack export' analyses it: for the public, since the package leaves the team."""
+    analysis = demo_public_analysis_at("2026-10-15")
+    return analysis.estate, analysis
+
+
+def test_a_package_is_never_written_from_the_teams_figures(demo_analysis, tmp_path):
+    with pytest.raises(ValueError, match="leaves the team"):
+        export_datapackage(demo_analysis.estate, demo_analysis, tmp_path / "datapackage", CREATED)
+    assert not (tmp_path / "datapackage").exists()
 
 
 @pytest.fixture(scope="module")

@@ -80,9 +80,10 @@ def _survey() -> tuple[list[dict], list[dict]]:
     return rows, book
 
 
-def make_estate(threshold: int = 5) -> Estate:
+def make_estate(threshold: int = 5, audience: str = "public") -> Estate:
+    """The test estate; public by default, so its small counts exercise suppression (the team's pack shows them)."""
     config = Config(project=Project(title="Test pack", body="Test Inspectorate", marking=MARKING), cache=None,
-                    disclosure=Disclosure(threshold=threshold, symbol=SYMBOL),
+                    disclosure=Disclosure(threshold=threshold, symbol=SYMBOL, audience=audience),
                     sources=[SourceConfig(name="register", table="facilities", path="register.csv")])
     survey, book = _survey()
     tables = {
@@ -273,6 +274,21 @@ def _determined(columns: list[tuple[str, ...]]) -> list[tuple[int, int]]:
     _, sing, vt = np.linalg.svd(a)
     null = vt[int((sing > 1e-9).sum()):]
     return [u for k, u in enumerate(unknowns) if null.shape[0] == 0 or np.allclose(null[:, k], 0, atol=1e-9)]
+
+
+def test_in_the_teams_pack_a_count_of_three_is_shown_and_a_percentage_of_too_few_people_is_not():
+    estate = make_estate(audience="team")
+    context = facility_context(estate, "TST", Control(estate.config.disclosure), BUILT)
+    fire = next(c for c in context["incidents"]["categories"] if c["category"] == "fire")
+    assert fire["last"] == {"text": "3", "value": 3, "hidden": False}
+    assert not fire["rate_last"]["hidden"]
+    html = render_html(context, facility_charts(context))
+    summary = next(t for t in parse(html).tables if t["rows"] and t["rows"][0][:2] == ["Category", "Last 12 months"])
+    assert next(r for r in summary["rows"] if r[0] == "Fires")[1] == "3"
+    assert "counts and rates are shown as they are" in context["disclosure"]["rule"]
+    (survey,) = context["surveys"]
+    questions = {q["question"]: q for q in survey["questions"]}
+    assert questions["q1"]["percent"]["text"] == "70%"  # 14 of 20 answering
 
 
 def test_secondary_suppression_leaves_no_hidden_cell_recoverable(pack):

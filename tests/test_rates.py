@@ -13,8 +13,8 @@ from datapack.config import Disclosure
 from datapack.disclosure import Control
 from datapack.render.html import environment
 
-PLAIN = Control(Disclosure(threshold=5))
-ROUNDED = Control(Disclosure(threshold=5, rounding=5))
+PLAIN = Control(Disclosure(audience="public", threshold=5))
+ROUNDED = Control(Disclosure(audience="public", threshold=5, rounding=5))
 
 
 def test_a_rate_by_hand():

@@ -70,7 +70,7 @@ def test_hollowmeres_self_inflicted_death_is_a_gateway_to_an_urgent_visit(rows):
     assert gate["band"] == "urgent" and "28 July 2025" in gate["reason"]
     assert hwm["reasons"][0].startswith("Gateway: a self-inflicted death since the last visit")
     deaths = next(f for f in hwm["factors"] if f["id"] == "deaths")
-    assert deaths["score"] == 1.0 and "[c]" in deaths["raw"]  # the count itself stays hidden
+    assert deaths["score"] == 1.0 and deaths["raw"] == "deaths in the last 12 months: 1 (self-inflicted: 1)"
 
 
 def test_every_score_is_the_sum_of_its_parts(rows, analysis):

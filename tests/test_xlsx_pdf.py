@@ -29,9 +29,9 @@ CANARY = 987654
 
 
 @pytest.fixture(scope="module")
-def contexts(demo_analysis):
-    """Contexts of the demo estate: KSM (large) and LLS (small, so many figures are hidden)."""
-    analysis = demo_analysis
+def contexts(demo_public_analysis_at):
+    """Contexts of the demo estate for a public audience: KSM (large) and LLS (small, so many figures are hidden)."""
+    analysis = demo_public_analysis_at("2026-10-15")
     estate, control = analysis.estate, analysis.control
     return {fid: facility_context(estate, fid, control, BUILT, analysis=analysis) for fid in ("KSM", "LLS")}
 

@@ -300,7 +300,7 @@ class EstateAnalysis:
                         continue
                     found = equality.disproportionality(
                         mine, context, facility_id, practice, characteristic,
-                        threshold=self.settings.equality_threshold, min_count=max(self.control.threshold, 1),
+                        threshold=self.settings.equality_threshold, min_count=self.control.min_people,
                         conf=self.equality_confidence,
                         start=first.to_timestamp(), end=last.to_timestamp())
                     if not found.empty:

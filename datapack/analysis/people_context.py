@@ -132,7 +132,7 @@ def culture_section(analysis: Any, facility_id: str) -> dict[str, Any]:
         for survey in analysis.surveys(facility_id):
             wave, _ = analysis.latest_wave(facility_id, survey)
             themed = comments_for_pack(responses, analysis.estate.table("survey_questions"), facility_id,
-                                       min_group=max(control.threshold, 1), survey=survey, wave=wave)
+                                       min_group=control.min_people, survey=survey, wave=wave)
             for t in themed:
                 if t.count == 0:
                     continue
@@ -160,7 +160,7 @@ def survey_groups_section(analysis: Any, facility_id: str) -> list[dict[str, Any
     if responses.empty:
         return []
     book = analysis.codebook()
-    min_group = max(analysis.settings.survey_min_group, control.threshold)
+    min_group = max(analysis.settings.survey_min_group, control.min_people)
     out = []
     for survey in analysis.surveys(facility_id):
         wave, _ = analysis.latest_wave(facility_id, survey)

@@ -119,17 +119,21 @@ def _describe(p: Problem, headings: set[str], pattern: re.Pattern | None) -> dic
 
 
 def disclosure_section(control: Control) -> dict[str, Any]:
-    """The ``disclosure`` key: the settings and the rule in plain words."""
+    """The ``disclosure`` key: the audience, the settings and the rule in plain words."""
     s = control.settings
-    if s.threshold <= 1:
-        rule = "No counts are hidden: the small-number threshold is off."
+    people = (f"No group of fewer than {control.min_people} people is described: a survey percentage where "
+              f"fewer than {control.min_people} people answered is not shown, and subgroups and equality "
+              f"comparisons need at least {control.min_people} people. " if control.min_people > 1 else "")
+    if not control.suppresses:
+        rule = ("This pack is for the visiting team: counts and rates are shown as they are. What it protects is "
+                "people. " + people)
     else:
         rule = (f"Counts from 1 to {s.threshold - 1} are hidden and shown as {s.symbol}; zero is shown. "
-                "Where a table has totals, further cells are hidden so that a hidden figure cannot be worked "
-                "out by subtraction. Rates and percentages built on a hidden count are hidden too, and so is "
-                f"a percentage where fewer than {s.threshold} people answered or gave (or did not give) an answer.")
+                "Further figures are hidden so that a hidden count cannot be worked out from totals, other "
+                "periods or differences. Rates and percentages built on a hidden count are hidden too. " + people)
     if s.rounding:
-        rule += f" Counts shown are rounded to the nearest {s.rounding}."
-    rule += (" Counts of recommendations, visits and days describe documents and dates, not people, "
+        rule += f"Counts shown are rounded to the nearest {s.rounding}. "
+    rule += ("Counts of recommendations, visits and days describe documents and dates, not people, "
              "and are shown in full. No person-level identifier appears in the pack.")
-    return {"threshold": s.threshold, "symbol": s.symbol, "rounding": s.rounding, "rule": rule}
+    return {"audience": s.audience, "threshold": control.threshold, "min_people": control.min_people,
+            "symbol": s.symbol, "rounding": s.rounding, "rule": rule}
