@@ -186,7 +186,7 @@ def test_the_exported_data_package_holds_no_seeded_identifier(built):
 
     root, needles, result, _ = built
     estate = result.estate
-    analysis = analyse(estate, Control(estate.config.disclosure), as_of=BUILT_AT)
+    analysis = analyse(estate, Control(estate.config.disclosure).for_audience("public"), as_of=BUILT_AT)  # as export
     folder = export_datapackage(estate, analysis, root / "export" / "package", created=BUILT_AT)
     assert (folder / "recommendations.csv").exists()
     assert _leaks(folder, needles) == {}
