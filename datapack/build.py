@@ -16,6 +16,7 @@ import sysconfig
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from datapack import __version__
 from datapack.build_time import build_time, source_date_epoch
@@ -68,7 +69,7 @@ def _files_for_facility(estate: Estate, facility_id: str) -> set[str]:
 
 #: The files that describe the packs beside them: taken away when a build starts changing packs, written last.
 SUMMARIES = ("index.html", "manifest.json", "comparison.html", "comparison.docx", "comparison.xlsx",
-             "comparison.json")
+             "comparison.json", "schedule.html", "schedule.xlsx")
 
 
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
@@ -168,15 +169,20 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
         except HistoryError as exc:
             notes.append(str(exc))
     if facilities is None and analysis is not None:  # the estate views need every facility
-        from datapack.estate_views.outputs import write_comparison
+        from datapack.estate_views.outputs import write_comparison, write_schedule
+        from datapack.estate_views.schedule import schedule
 
-        with reporter.task("Comparing facilities", 1) as step, timings.stage("comparison"):
+        with reporter.task("Comparing facilities", 2) as step, timings.stage("comparison"):
+            priorities = schedule(analysis)  # once, for the comparison's priority column and the schedule
             write_comparison(analysis, writer, built_at, dirs, formats=tuple(formats) + ("json",),
-                             enquiry=enquiry_counts)
+                             priorities=priorities, enquiry=enquiry_counts)
             step("comparison")
+            write_schedule(analysis, writer, built_at, dirs, priorities=priorities)
+            step("schedule")
     with timings.stage("index and manifest"):
         kept = _settle_packs(writer, slugs, result, every=facilities is None)
         index = estate_context(estate, control, built_at, list(result.written) + kept)
+        index |= output_links(writer, index["facilities"])
         writer.write_file("index.html", render_index_html(index, dirs).encode())
         summary = manifest(estate, built_at) | {"packs": _packs(writer)}
         writer.write_file("manifest.json", json.dumps(summary, indent=2).encode())
@@ -191,6 +197,35 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
 
 #: The files of a facility's pack beside pack.json and manifest.json, by format.
 PACK_FILES = {"html": "datapack.html", "docx": "datapack.docx", "pdf": "datapack.pdf", "xlsx": "data.xlsx"}
+#: How the index names each kind of file it links.
+FILE_LABELS = {"html": "HTML", "docx": "Word", "pdf": "PDF", "xlsx": "Excel", "json": "JSON"}
+#: The estate's own outputs the index links, in order: title, what it is for, stem.
+ESTATE_VIEWS = (("Comparison across facilities", "every facility on one page, with signals, outliers, follow-up "
+                 "and a visit priority", "comparison"),
+                ("Visit schedule", "a suggested order and timing of visits, with the reasons for each", "schedule"),
+                ("What is new since the last build", "new signals, outliers, deaths and overdue recommendations, "
+                 "and where else to look", "digest"))
+
+
+def output_links(writer: Writer, facilities: list[dict]) -> dict[str, Any]:
+    """Links to every output in the folder, for the index: each pack's files (set on ``facilities``) and the views.
+
+    Only files that are there are linked (the index is written after them), so no link is broken.
+    """
+    def present(*parts: str) -> bool:
+        return writer.path(*parts).is_file()
+
+    for row in facilities:
+        names = [*PACK_FILES.items(), ("json", "pack.json")]
+        row["files"] = [{"label": FILE_LABELS[fmt], "href": f"{row['slug']}/{name}"}
+                        for fmt, name in names if present(row["slug"], name)]
+    views = []
+    for title, about, stem in ESTATE_VIEWS:
+        files = [{"label": FILE_LABELS[fmt], "href": f"{stem}.{fmt}"} for fmt in FILE_LABELS
+                 if present(f"{stem}.{fmt}")]
+        if files:
+            views.append({"title": title, "about": about, "files": files})
+    return {"views": views}
 
 
 def _unchanged_candidates(writer: Writer, slugs: dict[str, str], formats: tuple[str, ...]) -> dict[str, str]:

@@ -228,7 +228,7 @@ def estate_context(estate, control: Control, built_at: dt.datetime,
         outstanding = own_recs["status"].isin(followup.OUTSTANDING).sum() if not own_recs.empty else 0
         last_visit = own_visits["start"].max() if not own_visits.empty else None
         rows.append({
-            "id": fid, "slug": slugs[fid], "href": f"{slugs[fid]}/datapack.html",
+            "id": fid, "slug": slugs[fid], "href": f"{slugs[fid]}/datapack.html", "files": [],
             "name": clean(row.get("name")) or fid, "type_label": TYPE_LABELS.get(kind, kind),
             "function": clean(row.get("function")), "region": clean(row.get("region")),
             "operator": clean(row.get("operator")), "basis": basis,
@@ -238,4 +238,5 @@ def estate_context(estate, control: Control, built_at: dt.datetime,
     rows.sort(key=lambda r: (r["name"].casefold(), r["id"]))
     return {"project": _project(estate), "built_at": _built(built_at), "version": datapack.__version__,
             "facilities": rows, "count": figure(records.count(float(len(rows)))),
+            "views": [],  # the estate views' files, filled in by the build from what it wrote
             "disclosure": provenance.disclosure_section(control)}
