@@ -289,6 +289,9 @@ class Analysis(_Strict):
     spc_screening: bool = Field(False, description="Screen out large moving ranges before computing SPC limits.")
     spc_min_points: int = Field(12, ge=2, description="Below this many points, control limits are 'trial'.")
     funnel_overdispersion: bool = Field(True, description="Widen funnel limits for over-dispersion among peers.")
+    min_peers: int = Field(5, ge=3, description="Smallest peer group a place is compared with (facilities of the "
+                           "same function); with fewer it is compared with the places of its type, and with fewer "
+                           "of those with none: never with places of another type.")
     equality_threshold: float = Field(1.25, gt=1, description="Relative rate beyond which a difference is raised.")
     rise_threshold: float = Field(0.25, ge=0, description="A change of rate at least this large (25%) is raised.")
     survey_min_group: int = Field(11, ge=1, description="Smallest group of respondents discussed (IDSR uses 11).")

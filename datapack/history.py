@@ -123,7 +123,7 @@ def build_state(analysis: Any, findings: dict[str, list[Any]] | None = None) -> 
             signals.append((fid, indicator, kind, str(latest[-1])))
     end = str(analysis.results.windows.end) if analysis.results.windows is not None else None
     for r in analysis.peers.to_dict("records") if not analysis.peers.empty else ():
-        if r["flag"] not in (None, "within") and r["compared_with"] != "all" and not pd.isna(r["flag"]):
+        if r["flag"] not in (None, "within") and r["compared_with"] in ("peers", "type") and not pd.isna(r["flag"]):
             signals.append((r["facility_id"], r["indicator"], f"outlier_{r['flag']}", end))
     incidents = estate.table("incidents")
     dead = incidents[incidents["category"] == "death"]

@@ -72,8 +72,16 @@ def _row(context: dict, indicator: str) -> dict:
     return next(r for r in context["indicators"] if r["id"] == indicator)
 
 
+def test_four_places_are_too_few_to_compare_by_default_and_the_pack_says_so(tmp_path):
+    _, packs = _packs(_config(tmp_path, [REGISTER, POPULATION, WINDOWS]))  # analysis.min_peers: 5
+    assert "self_harm" not in packs["ALB"]["funnels"]
+    row = _row(packs["ALB"], "self_harm")
+    assert row["peer"]["compared_with"] == "none" and row["peer"]["flag"] is None
+    assert row["peer"]["text"] == "not compared: only 3 other places of its type"
+
+
 def test_one_12_month_window_a_year_gives_rates_change_and_a_funnel_against_peers(tmp_path):
-    analysis, packs = _packs(_config(tmp_path, [REGISTER, POPULATION, WINDOWS]))
+    analysis, packs = _packs(_config(tmp_path, [REGISTER, POPULATION, WINDOWS], analysis={"min_peers": 4}))
     row = _row(packs["ALB"], "self_harm")
     assert row["periods"]["last"] == "2023/24" and row["periods"]["prev"] == "2022/23"  # April to March
     assert (row["last"]["text"], row["prev"]["text"]) == ("180", "120")

@@ -267,6 +267,19 @@ class EstateAnalysis:
     def peer_groups(self) -> pd.Series:
         return comparison.peer_groups(self.estate.facilities)
 
+    def pool_ids(self, facility_id: str, indicator: str) -> list[str]:
+        """The other facilities ``facility_id`` was compared with on ``indicator`` (none when it was not)."""
+        peer = self.peer(facility_id, indicator)
+        if not peer or peer["compared_with"] not in ("peers", "type"):
+            return []
+        rows = self.peers[(self.peers["indicator"] == indicator) & (self.peers["basis"] == peer["basis"])]
+        if peer["compared_with"] == "peers":
+            rows = rows[rows["peer_group"] == peer["peer_group"]]
+        else:
+            kinds = self.estate.facilities.set_index("facility_id")["facility_type"]
+            rows = rows[kinds.reindex(rows["facility_id"]).to_numpy() == kinds.get(facility_id)]
+        return [f for f in rows["facility_id"] if f != facility_id]
+
     def peer_ids(self, facility_id: str) -> list[str]:
         """Other facilities in the same peer group."""
         groups = self.peer_groups
@@ -354,7 +367,8 @@ def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:
     definitions = load_indicators(config.resolve(settings.indicators) if settings.indicators else None)
     master = load_master_list(config.resolve(settings.enquiry) if settings.enquiry else None)
     results = compute(estate, definitions, settings.window_months)
-    peers = comparison.compare(results, estate.facilities, settings.funnel_overdispersion, control.threshold)
+    peers = comparison.compare(results, estate.facilities, settings.funnel_overdispersion, control.threshold,
+                               min_peers=settings.min_peers)
     spc_settings = SpcSettings(screening=settings.spc_screening, min_points=settings.spc_min_points)
     charts = signals.control_charts(results, spc_settings)
     early = moments.early_shares(estate.table("incidents"), estate.facilities, results.windows, settings.alpha)

@@ -118,17 +118,19 @@ def _peer(peer: dict[str, Any], control: Any) -> dict[str, Any]:
     if not peer:
         return {"text": "no comparison", "flag": None, "flag_text": "", "compared_with": None}
     peer = {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in peer.items()}
+    if peer["compared_with"] not in ("peers", "type"):
+        others = int(peer["n_compared"]) - 1
+        text = ("no other place of its type to compare with" if others <= 0 else
+                f"not compared: only {others} other place{'s' if others > 1 else ''} of its type")
+        return {"text": text, "flag": None, "flag_text": "", "compared_with": "none", "group": peer["peer_group"],
+                "n": int(peer["n_compared"]), "target": None}
     quint = peer.get("quintile_peers") if peer.get("compared_with") == "peers" else peer.get("quintile_all")
-    where = {"peers": f"{peer['peer_group']} peers", "type": "places of its type", "all": "all places"}[
-        peer["compared_with"]]
+    where = {"peers": f"{peer['peer_group']} peers", "type": "places of its type"}[peer["compared_with"]]
     quint_text = QUINTILE_TEXT.get(int(quint)) if quint is not None and not pd.isna(quint) else None
     text = f"{quint_text} of {where}" if quint_text else f"compared with {where}"
-    rank = peer.get("rank_peers") if peer["compared_with"] == "peers" else None
-    if not quint_text and rank is not None and peer.get("n_peers"):
-        n = int(peer["n_peers"])
-        place = n - int(round(rank * n / 100)) + 1  # 1 = the highest rate
-        text = f"{_ordinal(place)} highest of {n} {peer['peer_group']} peers" if place > 1 else \
-            f"highest of {n} {peer['peer_group']} peers"
+    if not quint_text and peer.get("place_peers") is not None and peer.get("n_peers"):
+        text = place_text(int(peer["place_peers"]), int(peer["tied_peers"]), int(peer["n_peers"]),
+                          f"{peer['peer_group']} peers")
     return {"text": text,
             "flag": peer.get("flag"), "flag_text": FLAG_TEXT.get(peer.get("flag"), ""),
             "compared_with": peer["compared_with"], "group": peer["peer_group"],
@@ -177,6 +179,19 @@ def hidden_points(analysis: Any, ind: Any, periods: tuple, counts: dict[str, flo
     windows += [list(range(max(0, len(periods) - n), len(periods))) for n in (12, 24, 3)]
     windows += [list(range(max(0, len(periods) - 24), max(0, len(periods) - 12)))]
     return list(series_mask(values, hidden, [w for w in windows if w]))
+
+
+def place_text(place: int, tied: int, n: int, among: str) -> str:
+    """A place among ``n`` (itself included) as words, ties said as ties.
+
+    "highest of 3 X peers", "joint 2nd highest of 5 X peers", "the same rate as the other 2 X peers".
+    """
+    if n <= 1:
+        return f"no other {among.removesuffix('s')}"
+    if tied >= n:
+        return f"the same rate as the other {n - 1} {among}"
+    joint = "joint " if tied > 1 else ""
+    return f"{joint}highest of {n} {among}" if place == 1 else f"{joint}{_ordinal(place)} highest of {n} {among}"
 
 
 def _ordinal(n: int) -> str:
@@ -296,4 +311,4 @@ def _pool(analysis: Any, groups: pd.DataFrame, facility_id: str, peer: dict[str,
     same_basis = groups.loc[groups["basis"] == peer["basis"], "facility_id"]
     if peer["compared_with"] == "type":
         return [f for f in same_basis if kinds.get(f) == kinds.get(facility_id)]
-    return list(same_basis)
+    return []  # compared with no one

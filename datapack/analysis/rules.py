@@ -68,13 +68,17 @@ def _evidence(a: Any, facility_id: str, indicator: str | None, figures: dict[str
             "sources": a.sources_for(facility_id, categories=categories, indicator=indicator)}
 
 
+#: What a peer rule says it reviewed when there was no place like this one to compare with.
+NO_LIKE = "not compared: too few places of its type"
+
+
 def _peer_phrase(peer: dict[str, Any]) -> str:
     """Who the facility was compared with, as words."""
     if peer["compared_with"] == "peers":
         return f"its {peer['peer_group']} peers"
     if peer["compared_with"] == "type":
         return f"all {int(peer['n_compared'])} places of its type (its peer group is too small)"
-    return f"all {int(peer['n_compared'])} places measured the same way"
+    return "no place of its type (too few to compare with)"
 
 
 def _indicators(a: Any, include_rare: bool = False, kinds: tuple[str, ...] = ("incidents",)):
@@ -111,8 +115,10 @@ def deaths_above_peers(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[
     period, peer = a.period(fid, "deaths"), a.peer(fid, "deaths")
     if not period or not peer or pd.isna(period["last_count"]) or not period["last_base"] > 0:
         return [], []
+    if peer["compared_with"] not in ("peers", "type"):
+        return [], [NO_LIKE]
     others = a.results.periods[(a.results.periods["indicator"] == "deaths")
-                               & a.results.periods["facility_id"].isin(a.peer_ids(fid) or a.all_ids(fid))]
+                               & a.results.periods["facility_id"].isin(a.pool_ids(fid, "deaths"))]
     others = others.dropna(subset=["last_count", "last_base"])
     if others.empty or others["last_base"].sum() <= 0:
         return [], ["deaths"]
@@ -220,12 +226,13 @@ def rise_12_months(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]
 @rule
 def peer_outlier_high(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]]:
     """Beyond the funnel limit on the side that is worse."""
-    hits, checked = [], []
+    hits, checked, unlike = [], [], False
     for ind in _indicators(a):
         peer, p = a.peer(fid, ind.id), a.period(fid, ind.id)
+        unlike |= bool(peer) and peer["compared_with"] == "none"
         if not peer or not p or not isinstance(peer.get("flag"), str) or ind.good_direction == "neutral":
             continue
-        if peer["compared_with"] == "all":  # no like-for-like comparison: shown in the pack, not raised
+        if peer["compared_with"] not in ("peers", "type"):  # no like-for-like comparison
             continue
         checked.append(ind.label.lower())
         bad_side = "above" if ind.good_direction == "down" else "below"
@@ -244,6 +251,8 @@ def peer_outlier_high(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[s
             f"{group}: funnel limits at 95% and 99.8%"
             + (", widened for over-dispersion" if peer.get("adjusted") else ""),
             {"chart": f"chart-funnel-{ind.id}"}, tuple(ind.numerator.categories)), level=level))
+    if not checked and unlike:
+        checked = [NO_LIKE]
     return hits, checked
 
 

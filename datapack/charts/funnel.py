@@ -20,7 +20,7 @@ from datapack.charts.style import COLOURS, SPC_COLOURS, fixed_figure, house_styl
 HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 3.3, 0.8, 0.3, 0.15, 1.0
 #: Line style of each level of limits.
 LEVELS = {0.95: ("95% limits", (0, (5, 3))), 0.998: ("99.8% limits", (0, (1, 2)))}
-WHERE = {"peers": "{group} peers", "type": "places of its type", "all": "all places"}
+WHERE = {"peers": "{group} peers", "type": "places of its type", "all": "all places"}  # "all": the estate view
 FLAG_WORDS = {"above_99.8": "above the 99.8% limit", "above_95": "above the 95% limit", "within": "within the limits",
               "below_95": "below the 95% limit", "below_99.8": "below the 99.8% limit"}
 

@@ -34,10 +34,10 @@ def _num(value: Any) -> float | None:
 
 
 def _position(peer: dict[str, Any] | None) -> dict[str, Any]:
-    """Position among peers as words: the quintile among peers where there are enough, else among all places."""
+    """Position among peers as words: the quintile among peers where there are enough, else among its type."""
     if not peer:
         return {"text": "no comparison", "quintile": None, "among": None}
-    for column, among in (("quintile_peers", f"{peer['peer_group']} peers"), ("quintile_all", "all places")):
+    for column, among in (("quintile_peers", f"{peer['peer_group']} peers"), ("quintile_all", "places of its type")):
         q = peer.get(column)
         if q is not None and not pd.isna(q):
             return {"text": f"{QUINTILE_TEXT[int(q)]} of {among}", "quintile": int(q), "among": among}
