@@ -288,6 +288,9 @@ class Analysis(_Strict):
     alpha: float = Field(0.01, gt=0, lt=0.5, description="Significance level for survey and rate comparisons.")
     spc_screening: bool = Field(False, description="Screen out large moving ranges before computing SPC limits.")
     spc_min_points: int = Field(12, ge=2, description="Below this many points, control limits are 'trial'.")
+    spc_baseline: int | None = Field(
+        12, ge=2, description="Control limits come from the first this many months of each segment (Making Data "
+        "Count), and are recalculated only where a sustained shift after them is confirmed; null: from every month.")
     funnel_overdispersion: bool = Field(True, description="Widen funnel limits for over-dispersion among peers.")
     min_peers: int = Field(5, ge=3, description="Smallest peer group a place is compared with (facilities of the "
                            "same function); with fewer it is compared with the places of its type, and with fewer "

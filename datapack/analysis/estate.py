@@ -370,7 +370,7 @@ def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:
     peers = comparison.compare(results, estate.facilities, settings.funnel_overdispersion, control.threshold,
                                min_peers=settings.min_peers)
     spc_settings = SpcSettings(screening=settings.spc_screening, min_points=settings.spc_min_points)
-    charts = signals.control_charts(results, spc_settings)
+    charts = signals.control_charts(results, spc_settings, baseline=settings.spc_baseline)
     early = moments.early_shares(estate.table("incidents"), estate.facilities, results.windows, settings.alpha)
     responses = estate.table("survey_responses")
     survey_results = pd.DataFrame()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from datapack.analysis.indicators import IndicatorResults
-from datapack.analysis.spc import SpcResult, SpcSettings, xmr
+from datapack.analysis.spc import SpcResult, SpcSettings, baseline_chart, xmr
 from datapack.analysis.spc_rare import PoissonComparison, compare_poisson
 
 #: Improvement direction for the SPC from the indicator's good direction.
@@ -32,8 +32,13 @@ class Signals:
     rare_vs_previous: dict[tuple[str, str], PoissonComparison]
 
 
-def control_charts(results: IndicatorResults, settings: SpcSettings = SpcSettings()) -> Signals:
-    """An XmR chart of each facility's monthly series for every indicator that is not rare."""
+def control_charts(results: IndicatorResults, settings: SpcSettings = SpcSettings(),
+                   baseline: int | None = None) -> Signals:
+    """An XmR chart of each facility's monthly series for every indicator that is not rare.
+
+    With ``baseline``, limits come from each segment's first ``baseline`` months and are recalculated
+    at a confirmed shift (:func:`datapack.analysis.spc.baseline_chart`); without, from every month.
+    """
     spc: dict[tuple[str, str], SpcResult] = {}
     measure: dict[tuple[str, str], str] = {}
     rare: dict[tuple[str, str], PoissonComparison] = {}
@@ -58,8 +63,13 @@ def control_charts(results: IndicatorResults, settings: SpcSettings = SpcSetting
                 continue
             periods = [str(p) for p in part["month"]]
             breaks = [b for b in ind.series_breaks if b in periods[1:]]
-            spc[(fid, ind.id)] = xmr(values.to_numpy(float), periods, _IMPROVEMENT[ind.good_direction],
-                                     rebase_at=breaks, settings=settings, lower_bound=0.0)
+            if baseline is None:
+                spc[(fid, ind.id)] = xmr(values.to_numpy(float), periods, _IMPROVEMENT[ind.good_direction],
+                                         rebase_at=breaks, settings=settings, lower_bound=0.0)
+            else:
+                spc[(fid, ind.id)] = baseline_chart(values.to_numpy(float), periods, _IMPROVEMENT[ind.good_direction],
+                                                    rebase_at=breaks, settings=settings, lower_bound=0.0,
+                                                    baseline=baseline)
             measure[(fid, ind.id)] = "rate" if use_rate else "count"
     return Signals(spc, measure, rare)
 

@@ -33,13 +33,20 @@ present points.
 
 Rebasing (``rebase_at``) starts a new segment with its own mean, mR and limits; no moving range
 and no rule crosses a break.
+
+:func:`baseline_chart` reads a series as Making Data Count does: each segment's limits come from
+its first ``baseline`` present points only, and are recalculated only when a sustained shift
+(``shift_length`` points on one side of the mean) that starts after the baseline confirms a
+change: a new segment starts at the shift's first point, so the chart shows the change as a step.
+Points of the baseline are judged against limits of their own time, never against limits a later
+rise has pulled up, so a rise never makes the months before it look like an improvement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -51,6 +58,8 @@ NEAR = 2 * LIMIT / 3
 #: D4 for ranges of two points: the upper limit of the moving-range chart, used for screening.
 SCREEN = 3.267
 RULES = ("outside", "trend", "two_of_three", "shift")
+#: Share of months with none at or above which a series is too sparse for baseline limits.
+SPARSE = 0.5
 IMPROVEMENTS = ("up", "down", "neutral")
 Improvement = Literal["up", "down", "neutral"]
 
@@ -187,6 +196,68 @@ def xmr(values: Sequence[float], periods: Sequence[Any] | None = None, improveme
         trial=any(c < settings.min_points for c in counts),
         variation_icon=_icon(point_type, direction), assurance=_assurance(target, improvement, latest),
         improvement=improvement, target=target, lower_bound=lower_bound, settings=settings)
+
+
+def baseline_chart(values: Sequence[float], periods: Sequence[Any] | None = None,
+                   improvement: Improvement = "neutral", rebase_at: Sequence[Any] = (),
+                   settings: SpcSettings = SpcSettings(), target: float | None = None,
+                   lower_bound: float | None = None, baseline: int = 12) -> SpcResult:
+    """:func:`xmr` with limits from a baseline, recalculated at each confirmed shift (see the module docstring).
+
+    ``baseline`` present points fix each segment's limits (the setting's
+    ``max_points_for_limits``). A shift whose first point lies after its
+    segment's baseline starts a new segment there; the chart is drawn again
+    until no such shift is left. Each new segment starts later than the one
+    before, so this ends. The points of a shift that started a segment keep
+    the type the limits before it gave them (a rise stays a concern), and
+    the latest point's icon is read from those types. A series with at least
+    ``SPARSE`` of its points zero, or a shift into points that do not vary,
+    is not given a baseline (limits of 0 would make any one event special).
+    """
+    y = pd.to_numeric(pd.Series(list(values), dtype=object), errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    present = y[~np.isnan(y)]
+    if present.size == 0 or np.mean(present == 0) >= SPARSE:
+        # too sparse for a baseline: a baseline of months with none gives limits of 0, against which
+        # any one event would be a special cause; limits from every month instead, as xmr
+        return xmr(values, periods, improvement, rebase_at, settings, target, lower_bound)
+    fixed = replace(settings, max_points_for_limits=baseline)
+    breaks = list(rebase_at)
+    carried: dict[int, tuple[str, str | None]] = {}  # the shift's points, as the limits before it typed them
+    shifts: list[Run] = []
+    while True:
+        result = xmr(values, periods, improvement, breaks, fixed, target, lower_bound)
+        run = _confirmed_shift(result, baseline)
+        if run is None:
+            break
+        after = y[run.first:][~np.isnan(y[run.first:])][:baseline]
+        if np.ptp(after) == 0:
+            break  # the new segment's baseline would not vary: its limits would sit on its mean
+        carried |= {i: (result.point_type[i], result.direction[i]) for i in range(run.first, run.last + 1)
+                    if result.shift[i]}
+        shifts.append(run)
+        breaks.append(run.first)
+    if not carried:
+        return result
+    point_type, direction = list(result.point_type), list(result.direction)
+    shift = list(result.shift)
+    for i, (kind, side) in carried.items():
+        point_type[i], direction[i], shift[i] = kind, side, True
+    runs = tuple(sorted({*result.runs, *shifts}, key=lambda r: (r.last, r.first)))
+    return replace(result, point_type=tuple(point_type), direction=tuple(direction), shift=tuple(shift),
+                   runs=runs, variation_icon=_icon(point_type, direction))
+
+
+def _confirmed_shift(result: SpcResult, baseline: int) -> Run | None:
+    """The first shift that begins after its segment's baseline, or None."""
+    present = [not math.isnan(v) for v in result.values]
+    for run in sorted(result.runs, key=lambda r: r.first):
+        if run.rule != "shift":
+            continue
+        seg = result.segment[run.first]
+        first = result.segment.index(seg)
+        if sum(present[first:run.first]) >= baseline:  # present points of the segment before the shift
+            return run
+    return None
 
 
 def _segment_starts(rebase_at: Sequence[Any], periods: tuple[Any, ...]) -> set[int]:
