@@ -161,6 +161,7 @@ class PageReport:
     requests: list[str] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
     violations: list[dict] = field(default_factory=list)
+    printed: Path | None = None  # the page printed to PDF by Chromium (the first pack only)
 
 
 def _axe_source() -> str:
@@ -199,6 +200,9 @@ def pages(packs) -> dict[str, PageReport]:
                 page.evaluate(axe)
                 found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
                 report.violations = found["violations"]
+                if slug == packs.slugs[0]:
+                    report.printed = packs.root / slug / "printed-by-chromium.pdf"
+                    page.pdf(path=str(report.printed), format="A4")
                 page.close()
         finally:
             browser.close()
@@ -222,6 +226,19 @@ def test_each_html_pack_renders_a_first_page_that_is_not_blank(packs, pages):
         assert high - low > 64, f"{slug}: the first page looks blank ({report.screenshot})"
         colours = image.getcolors(maxcolors=256)   # None: more than 256 shades, so surely not blank
         assert colours is None or len(colours) > 8, f"{slug}: the first page is nearly blank ({report.screenshot})"
+
+
+def test_printing_an_html_pack_opens_every_evidence_block(pages):
+    import subprocess
+
+    (report,) = [r for r in pages.values() if r.printed]
+    html = report.printed.parent / "datapack.html"
+    blocks = html.read_text(encoding="utf-8").count("<summary>Evidence</summary>")
+    assert blocks, "the first pack has areas for enquiry with evidence"
+    text = subprocess.run(["pdftotext", "-layout", str(report.printed), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    # each evidence block ends "Compared with: ..."; closed blocks would print only their summary
+    assert text.count("Compared with:") >= blocks, (text.count("Compared with:"), blocks)
 
 
 def test_each_html_pack_logs_no_console_errors(pages):
