@@ -15,7 +15,7 @@ from typing import Any
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
-from datapack.charts.style import COLOURS, SPC_COLOURS, fixed_figure, house_style, number, save
+from datapack.charts.style import COLOURS, SPC_COLOURS, fixed_figure, house_style, number, readable_ticks, save
 
 HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 3.3, 0.8, 0.3, 0.15, 1.0
 #: Line style of each level of limits.
@@ -90,7 +90,7 @@ def funnel_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, byte
                                   markeredgecolor=COLOURS["ink"], label=name) if this["value"] is not None else
                            Line2D([], [], linestyle="none", marker="x", markersize=7, color=COLOURS["ink"],
                                   label=f"{name}: not shown"))
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if top >= 10 else f"{v:,.1f}")
+        readable_ticks(ax.yaxis)
         ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
         size = _size_label(section["per"], section.get("window", "12 months"))
         ax.set_xlabel(size + (" (log scale)" if log_x else ""))

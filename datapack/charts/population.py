@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from datapack.charts.style import COLOURS, house_style, month_ticks, new_figure, save
+from datapack.charts.style import COLOURS, house_style, month_ticks, new_figure, readable_ticks, save
 
 #: Series drawn: (key in a month row, legend label, name in alt text, colour, line style, marker).
 SERIES = (
@@ -61,7 +61,7 @@ def population_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | N
         ax.set_xlim(-0.5, len(keys) - 0.5)
         top = max(v for _s, values in drawn for v in values if not math.isnan(v))
         ax.set_ylim(0, top * 1.08 if top > 0 else 1)
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+        readable_ticks(ax.yaxis)
         ax.set_ylabel("People" if section["basis"] == "population" else "Detentions")
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(drawn))
         png, svg = save(fig)

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
 from datapack.analysis.text import lower_first, month_label
-from datapack.charts.style import COLOURS, SPC_COLOURS, fixed_figure, house_style, month_ticks, number, save
+from datapack.charts.style import COLOURS, SPC_COLOURS, fixed_figure, house_style, month_ticks, number, readable_ticks, save
 
 #: (legend label, marker, size) of each kind of point; concern splits by the side of the mean.
 MARKS = {
@@ -142,7 +142,7 @@ def spc_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, bytes, 
                     textcoords="offset points", ha="center", fontsize=8.5, fontweight="bold", color=COLOURS["ink"])
         positions, labels = month_ticks([p["period"] for p in points], every=3 if len(points) <= 24 else 6)
         ax.set_xticks(positions, labels)
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if hi - lo >= 10 else f"{v:,.1f}")
+        readable_ticks(ax.yaxis)
         ax.set_ylabel(_axis_label(section))
         if section["trial"]:
             fig.text(LEFT / 7.0, 1 - 0.08 / HEIGHT, "Trial limits: fewer than 12 points", va="top", fontsize=8,

@@ -149,3 +149,20 @@ def number(value: float, decimals: int | None = None) -> str:
     if decimals is None:
         decimals = 0 if abs(value) >= 1000 else 1
     return f"{value:,.{decimals}f}"
+
+
+def tick_decimals(ticks) -> int:
+    """The fewest decimals (at most 4) that show every tick as it is: 0.05, 0.10, 0.15, never 0.1, 0.1, 0.1."""
+    import math
+
+    values = sorted({float(t) for t in ticks if math.isfinite(t)})
+    steps = [b - a for a, b in zip(values, values[1:])]
+    if not steps:
+        return 0
+    step = min(steps)
+    return next((d for d in range(5) if all(abs(round(v, d) - v) <= step / 100 for v in values)), 4)
+
+
+def readable_ticks(axis) -> None:
+    """Label ``axis`` with thousands separators and just enough decimals for its ticks to differ (never 0.1, 0.1)."""
+    axis.set_major_formatter(lambda v, _pos: f"{v:,.{tick_decimals(axis.get_majorticklocs())}f}")
