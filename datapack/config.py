@@ -283,7 +283,9 @@ class Analysis(_Strict):
 
     indicators: str | None = Field(None, description="Indicators file; the shipped defaults when omitted.")
     enquiry: str | None = Field(None, description="Areas-for-enquiry master list; the shipped one when omitted.")
-    framework: str = Field("hmip", description="Section framework of the indicators file (hmip or imb shipped).")
+    framework: str | None = Field(None, description="One section framework of the indicators file for every pack "
+                                  "(e.g. imb); null (default): each pack by the framework of the body that visits "
+                                  "its type (hmip, hmip_irc, custody, cqc, children shipped).")
     window_months: int = Field(12, ge=3, description="Length of the latest and previous periods compared.")
     alpha: float = Field(0.01, gt=0, lt=0.5, description="Significance level for survey and rate comparisons.")
     spc_screening: bool = Field(False, description="Screen out large moving ranges before computing SPC limits.")

@@ -66,6 +66,8 @@ class Section(_Strict):
 class Framework(_Strict):
     title: str
     sections: list[Section]
+    types: list[str] = Field(default_factory=list, description="Facility types whose packs are sectioned by this "
+                             "framework (analysis.framework, when set, sections every pack by one framework).")
 
 
 class IndicatorSet(_Strict):
@@ -81,6 +83,12 @@ class IndicatorSet(_Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"indicator ids must be unique; repeated: {', '.join(dupes)}")
+        claimed: dict[str, str] = {}
+        for name, framework in self.frameworks.items():
+            for kind in framework.types:
+                if kind in claimed:
+                    raise ValueError(f"facility type {kind!r} is claimed by frameworks {claimed[kind]!r} and {name!r}")
+                claimed[kind] = name
         for ind in self.indicators:
             for framework, section in ind.sections.items():
                 if framework not in self.frameworks:
@@ -88,6 +96,15 @@ class IndicatorSet(_Strict):
                 if section not in {s.id for s in self.frameworks[framework].sections}:
                     raise ValueError(f"{ind.id}: framework {framework!r} has no section {section!r}")
         return self
+
+    def framework_for(self, facility_type: str | None) -> str | None:
+        """The framework whose ``types`` hold ``facility_type`` (or "other"); else the first that names no type."""
+        for kind in (facility_type or "other", "other"):
+            for name, framework in self.frameworks.items():
+                if kind in framework.types:
+                    return name
+        untyped = [name for name, framework in self.frameworks.items() if not framework.types]
+        return (untyped or list(self.frameworks) or [None])[0]
 
     def get(self, indicator_id: str) -> Indicator:
         return next(i for i in self.indicators if i.id == indicator_id)

@@ -258,13 +258,15 @@ def build() -> Document:
     _para(doc, "{{ held.funnels }}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for section in framework.sections %}")
-    _para(doc, "{%p if indicators|selectattr('section', 'equalto', section.id)|list %}")
     _para(doc, "{{ section.title }}", style="Heading 2")
+    _para(doc, "{%p if not indicators|selectattr('section', 'equalto', section.id)|list %}")
+    _para(doc, "No indicator for {{ section.title|lower }} is held for this facility.")
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p for row in indicators|selectattr('section', 'equalto', section.id) %}")
     _para(doc, "{%p if (row.spc.chart and row.spc.chart in charts) or row.trend or row.rare %}")
     _para(doc, "{{ row.label }}", style="Heading 3")
-    _para(doc, "Last 12 months ({{ row.periods.last }}): {{ row.last.text }}{% if row.rate.value is not none %} "
-               "({{ row.rate.text }} {{ row.per }}){% endif %}; previous 12 months ({{ row.periods.prev }}): "
+    _para(doc, "Last {{ row.window }} ({{ row.periods.last }}): {{ row.last.text }}{% if row.rate.value is not none %} "
+               "({{ row.rate.text }} {{ row.per }}){% endif %}; previous {{ row.window }} ({{ row.periods.prev }}): "
                "{{ row.prev.text }}; {{ row.change.text }}.{% if row.id in spc %} {{ spc[row.id].summary }}{% endif %}"
                "{% if row.rare %} {{ row.rare }}{% endif %}")
     _chart(doc, "row.spc.chart")
@@ -276,7 +278,6 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
-    _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
 
     doc.add_heading("4. People, moments and practices at heightened risk", level=1)

@@ -267,6 +267,15 @@ class EstateAnalysis:
     def peer_groups(self) -> pd.Series:
         return comparison.peer_groups(self.estate.facilities)
 
+    def framework_id(self, facility_id: str) -> str | None:
+        """The section framework of a facility's pack: the configured one, else the one for its type."""
+        if self.settings.framework:
+            return self.settings.framework
+        kinds = self.estate.facilities.set_index("facility_id")["facility_type"]
+        kind = kinds.get(facility_id)
+        return self.definitions.framework_for(None if pd.isna(kind) else str(kind)) if kind is not None else \
+            self.definitions.framework_for(None)
+
     def pool_ids(self, facility_id: str, indicator: str) -> list[str]:
         """The other facilities ``facility_id`` was compared with on ``indicator`` (none when it was not)."""
         peer = self.peer(facility_id, indicator)

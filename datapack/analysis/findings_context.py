@@ -62,10 +62,15 @@ def _change(p: dict[str, Any], good: str, control: Any) -> dict[str, Any]:
     return {"text": f"{word} {abs(change):.0%}{judged}", "arrow": "↑" if up else "↓", "word": word}
 
 
+#: Where an indicator goes when the pack's framework has no section for it.
+OTHER = {"id": "other", "title": "Other indicators"}
+
+
 def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
     """``indicators``: one row per indicator with data: figures, change, peer position, SPC icon."""
     control = analysis.control
-    framework = analysis.definitions.frameworks.get(analysis.settings.framework)
+    framework_id = analysis.framework_id(facility_id)
+    framework = analysis.definitions.frameworks.get(framework_id)
     titles = {s.id: s.title for s in framework.sections} if framework else {}
     rows = []
     for ind in analysis.definitions.indicators:
@@ -76,13 +81,13 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
         peer = analysis.peer(facility_id, ind.id) or {}
         result = analysis.signals.spc.get((facility_id, ind.id))
         icon = result.variation_icon if result is not None else None
-        section = ind.sections.get(analysis.settings.framework)
+        section = ind.sections.get(framework_id, OTHER["id"])  # an indicator the framework does not place
         count = (figures.count_figure(analysis, facility_id, ind.id, p, "last") if ind.kind != "crowding"
                  else {"text": f"{p['last_count']:,.0f}", "value": p["last_count"], "hidden": False})
         shown = analysis.control_for(facility_id, ind.id)
         rows.append({
             "id": ind.id, "label": ind.label, "kind": ind.kind, "unit": ind.unit, "lens": ind.lens,
-            "section": section, "section_title": titles.get(section, section), "good_direction": ind.good_direction,
+            "section": section, "section_title": titles.get(section, OTHER["title"]), "good_direction": ind.good_direction,
             "basis": p["basis"], "per": "" if ind.kind == "crowding" else figures.rate_label(p["basis"], ind.scale),
             "window": figures.window_label(figures.window_months(analysis, ind.id)),
             "last": count,

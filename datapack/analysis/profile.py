@@ -183,7 +183,7 @@ def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict
                                                       analysis.estate.table("visits").pipe(
                                                           lambda v: v[v["facility_id"] == facility_id]),
                                                       analysis.control, analysis.as_of.to_pydatetime()),
-        "framework": _framework(analysis),
+        "framework": _framework(analysis, facility_id),
         "settings": analysis.settings.model_dump(),
     }
     keys["_charts"] = ([c["id"] for c in keys["spc"].values()] + [f["id"] for f in keys["funnels"].values()]
@@ -202,11 +202,18 @@ def _no_analysis() -> dict[str, Any]:
             "settings": {}}
 
 
-def _framework(analysis: Any) -> dict[str, Any]:
-    framework = analysis.definitions.frameworks.get(analysis.settings.framework)
-    return {"id": analysis.settings.framework, "title": framework.title if framework else analysis.settings.framework,
-            "sections": [{"id": s.id, "title": s.title} for s in framework.sections] if framework else [],
-            "indicators_version": analysis.definitions.version}
+def _framework(analysis: Any, facility_id: str) -> dict[str, Any]:
+    """The pack's section framework (its type's, or the configured one); "Other indicators" last where needed."""
+    from datapack.analysis.findings_context import OTHER
+
+    name = analysis.framework_id(facility_id)
+    framework = analysis.definitions.frameworks.get(name)
+    sections = [{"id": s.id, "title": s.title} for s in framework.sections] if framework else []
+    placed = {s["id"] for s in sections}
+    if any(ind.sections.get(name, OTHER["id"]) not in placed for ind in analysis.definitions.indicators):
+        sections.append(dict(OTHER))
+    return {"id": name, "title": framework.title if framework else (name or "Indicators"),
+            "sections": sections, "indicators_version": analysis.definitions.version}
 
 
 def estate_context(estate, control: Control, built_at: dt.datetime,
