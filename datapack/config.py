@@ -290,6 +290,8 @@ class Analysis(_Strict):
     alpha: float = Field(0.01, gt=0, lt=0.5, description="Significance level for survey and rate comparisons.")
     spc_screening: bool = Field(False, description="Screen out large moving ranges before computing SPC limits.")
     spc_min_points: int = Field(12, ge=2, description="Below this many points, control limits are 'trial'.")
+    first_page_areas: int = Field(8, ge=1, description="Areas for enquiry (one per theme) on the first page; the rest "
+                                  "follow under 'More areas for enquiry'.")
     spc_baseline: int | None = Field(
         12, ge=2, description="Control limits come from the first this many months of each segment (Making Data "
         "Count), and are recalculated only where a sustained shift after them is confirmed; null: from every month.")

@@ -75,6 +75,23 @@ def _field(paragraph, code: str) -> None:
             run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="{part}"/>'))
 
 
+def _areas(doc, which: str, offset) -> None:
+    """The areas for enquiry that ``which`` selects: title, prompt, then each finding with its evidence."""
+    _para(doc, "{%p for area in enquiry.areas|" + which + " %}")
+    p = _para(doc, "{{ loop.index + " + str(offset) + " }}. [{{ area.severity|upper }}] {{ area.title }}. ", bold=True)
+    p.add_run("{{ area.prompt or '' }}")
+    _para(doc, "{%p for i in area.findings %}")
+    _para(doc, "{{ enquiry.findings[i].sentence }}", style="List Bullet")
+    _para(doc, "Evidence: {% for fig in enquiry.findings[i].evidence.figures %}{{ fig.label }}: {{ fig.text }}"
+               "{% if not loop.last %}; {% endif %}{% endfor %}. Compared with: "
+               "{{ enquiry.findings[i].evidence.compared_with }}.{% if enquiry.findings[i].evidence.sources %} Source "
+               "files: {{ enquiry.findings[i].evidence.sources|join(', ') }}.{% endif %}"
+               "{% for kind, target in enquiry.findings[i].evidence.links.items() %} "
+               "{{ doclink(target, 'See the ' ~ kind) }}.{% endfor %}", italic=True)
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endfor %}")
+
+
 def _para(doc, text: str, style: str | None = None, bold: bool = False, italic: bool = False):
     p = doc.add_paragraph(style=style)
     run = p.add_run(text)
@@ -199,20 +216,17 @@ def build() -> Document:
     _para(doc, "{{ sentence }}", style="List Bullet")
     _para(doc, "{%p endfor %}")
     doc.add_heading("Areas for enquiry", level=2)
-    _para(doc, "Things the data suggest are worth looking into, most severe first. Each is a starting point for "
-               "questions, not a finding. High: {{ enquiry.counts.high }}; medium: {{ enquiry.counts.medium }}; "
-               "low: {{ enquiry.counts.low }}.{% if enquiry.version %} Master list version {{ enquiry.version }}."
-               "{% endif %}")
-    _para(doc, "{%p for f in enquiry.findings %}")
-    p = _para(doc, "{{ loop.index }}. [{{ f.severity|upper }}] {{ f.title }}. ", bold=True)
-    p.add_run("{{ f.sentence }}")
-    _para(doc, "Evidence: {% for fig in f.evidence.figures %}{{ fig.label }}: {{ fig.text }}"
-               "{% if not loop.last %}; {% endif %}{% endfor %}. Compared with: {{ f.evidence.compared_with }}."
-               "{% if f.evidence.sources %} Source files: {{ f.evidence.sources|join(', ') }}.{% endif %}"
-               "{% for kind, target in f.evidence.links.items() %} {{ doclink(target, 'See the ' ~ kind) }}."
-               "{% endfor %}", italic=True)
-    _para(doc, "{%p endfor %}")
-    _para(doc, "{%p if not enquiry.findings %}")
+    _para(doc, "Things the data suggest are worth looking into, one area per theme, most severe first, each with "
+               "whom to ask and what to look at, and every finding behind it. Each is a starting point for questions, "
+               "not a finding. Areas: high {{ enquiry.area_counts.high }}, medium {{ enquiry.area_counts.medium }}, "
+               "low {{ enquiry.area_counts.low }}; findings: {{ enquiry.findings|length }}.{% if enquiry.version %} "
+               "Master list version {{ enquiry.version }}.{% endif %}")
+    _areas(doc, "selectattr('first_page')", 0)
+    _para(doc, "{%p if enquiry.areas|rejectattr('first_page')|list %}")
+    doc.add_heading("More areas for enquiry", level=3)
+    _areas(doc, "rejectattr('first_page')", "enquiry.areas|selectattr('first_page')|list|length")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if not enquiry.areas %}")
     _para(doc, "Nothing in the data held was raised for enquiry.")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p if enquiry.reviewed %}")

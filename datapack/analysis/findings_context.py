@@ -15,7 +15,7 @@ import pandas as pd
 
 from datapack.analysis import figures
 from datapack.analysis import spc as spc_mod
-from datapack.analysis.enquiry import areas_for_enquiry
+from datapack.analysis.enquiry import areas_for_enquiry, by_theme
 from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
 from datapack.analysis.text import figure, month_label, no_data
 from datapack.disclosure import series_mask
@@ -37,13 +37,18 @@ QUINTILE_TEXT = {1: "lowest fifth", 2: "second fifth", 3: "middle fifth", 4: "fo
 def enquiry_section(analysis: Any, facility_id: str) -> dict[str, Any]:
     """``enquiry``: areas for enquiry (most severe first) and the entries reviewed with nothing to highlight."""
     found, reviewed = areas_for_enquiry(analysis, facility_id, analysis.master)
+    first = analysis.settings.first_page_areas
+    areas = [{**area, "anchor": f"area-{area['id']}".replace(":", "-"), "first_page": k < first}
+             for k, area in enumerate(by_theme(found, analysis.master))]
     return {
         "version": analysis.master.version,
+        "areas": areas,  # one per theme: severity the highest of its findings (indices into "findings")
         "findings": [{**f.to_dict(), "anchor": f"finding-{i + 1}",
                       "evidence": {**f.evidence, "figures": [{"label": k, "text": v}
                                                              for k, v in f.evidence.get("figures", {}).items()]}}
                      for i, f in enumerate(found)],
         "counts": {s: sum(1 for f in found if f.severity == s) for s in ("high", "medium", "low")},
+        "area_counts": {s: sum(1 for a in areas if a["severity"] == s) for s in ("high", "medium", "low")},
         "reviewed": [{"id": r.entry_id, "title": r.title, "subjects": ", ".join(r.subjects) or "no data held"}
                      for r in reviewed],
     }

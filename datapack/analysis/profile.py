@@ -193,8 +193,8 @@ def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict
 
 def _no_analysis() -> dict[str, Any]:
     """The analysis keys, empty: a context built without an analysis still has every key."""
-    return {"enquiry": {"version": None, "findings": [], "counts": {"high": 0, "medium": 0, "low": 0},
-                        "reviewed": []},
+    return {"enquiry": {"version": None, "areas": [], "findings": [], "counts": {"high": 0, "medium": 0, "low": 0},
+                        "area_counts": {"high": 0, "medium": 0, "low": 0}, "reviewed": []},
             "indicators": [], "spc": {}, "funnels": {}, "survey_comparisons": [], "equality": [], "early_days": [],
             "survey_groups": [], "followup_progress": {"repeated_themes": [], "escalate": [], "since_last_visit": None},
             "culture": {"gaps": [], "comments": []},
