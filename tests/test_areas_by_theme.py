@@ -91,3 +91,27 @@ def test_kestrel_moor_has_its_self_harm_in_one_area(demo_analysis):
     self_harm = [area for area in enquiry["areas"] if area["id"] == "self_harm"]
     assert len(self_harm) == 1 and len(self_harm[0]["findings"]) >= 3
     assert len(enquiry["findings"]) > len(enquiry["areas"])
+
+
+@pytest.mark.parametrize("fid", ["KSM", "HWM", "CSB", "BRF", "LLS"])
+def test_the_summary_is_drawn_from_the_areas_and_a_death_heads_it(demo_analysis, fid):
+    a = demo_analysis
+    context = facility_context(a.estate, fid, a.control, BUILT, analysis=a)
+    sentences, enquiry = context["glance"]["sentences"], context["enquiry"]
+    deaths = [ar for ar in enquiry["areas"] if ar["id"] == "deaths"]
+    if deaths:
+        assert sentences[0] == enquiry["findings"][deaths[0]["findings"][0]]["sentence"]
+    listed = next((s for s in sentences if s.startswith("Areas for enquiry")), None)
+    first = [ar for ar in enquiry["areas"] if ar["first_page"]]
+    if first:
+        assert listed and all(ar["title"].lower() in listed for ar in first)
+    else:
+        assert "Nothing in the data held was raised for enquiry." in sentences
+    # the incidents' own 10% summary is not repeated beside areas that judge rises by another rule
+    assert context["incidents"].get("summary") not in sentences or not context["incidents"].get("summary")
+
+
+def test_hollowmeres_death_heads_its_summary(demo_analysis):
+    a = demo_analysis
+    sentences = facility_context(a.estate, "HWM", a.control, BUILT, analysis=a)["glance"]["sentences"]
+    assert sentences[0].startswith("1 self-inflicted death was recorded")

@@ -1,8 +1,10 @@
-"""The "at a glance" page: key indicators and one plain sentence per section.
+"""The "at a glance" page: key indicators and a few plain sentences.
 
 Built from the other sections' figures (already through disclosure
-control), so it adds no new number. Later work adds the areas for enquiry
-(control-chart signals, peer position) here, most severe first.
+control), so it adds no new number. Where the pack has areas for enquiry,
+the sentences are drawn from them, so the summary and the areas cannot
+disagree: a death heads it, the population follows, then the areas most
+severe first, then the follow-up of recommendations as the areas judged it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ def _indicator(label: str, fig: dict[str, Any], note: str | None = None) -> dict
 
 
 def glance_section(pop: dict[str, Any], inc: dict[str, Any], survey_list: list[dict[str, Any]],
-                   recs: dict[str, Any]) -> dict[str, Any]:
+                   recs: dict[str, Any], enquiry: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ``glance`` key of the context (see docs/context.md)."""
     rows: list[dict[str, Any]] = []
     latest = pop.get("latest")
@@ -42,5 +44,31 @@ def glance_section(pop: dict[str, Any], inc: dict[str, Any], survey_list: list[d
     if recs["available"]:
         rows.append(_indicator("Recommendations not yet achieved", recs["outstanding_count"],
                                f"{recs['overdue']['text']} past their due date"))
-    sentences = [section["summary"] for section in (pop, inc, recs) if section.get("summary")]
+    if not enquiry or enquiry.get("version") is None:  # no analysis: each section's own summary
+        sentences = [section["summary"] for section in (pop, inc, recs) if section.get("summary")]
+    else:
+        sentences = _from_areas(pop, recs, enquiry)
     return {"indicators": rows, "sentences": sentences}
+
+
+def _from_areas(pop: dict[str, Any], recs: dict[str, Any], enquiry: dict[str, Any]) -> list[str]:
+    """The summary drawn from the areas for enquiry (see the module docstring)."""
+    areas, findings = enquiry.get("areas", []), enquiry.get("findings", [])
+    out = [findings[i]["sentence"] for area in areas if area["id"] == "deaths" for i in area["findings"][:1]]
+    if pop.get("summary"):
+        out.append(pop["summary"])
+    first = [a for a in areas if a.get("first_page")]
+    if first:
+        named = "; ".join(f"{a['title'].lower()} ({a['severity']}, {len(a['findings'])} finding"
+                          f"{'s' if len(a['findings']) > 1 else ''})" for a in first)
+        more = len(areas) - len(first)
+        out.append(f"Areas for enquiry, most severe first: {named}."
+                   + (f" {more} more follow." if more else ""))
+    else:
+        out.append("Nothing in the data held was raised for enquiry.")
+    if recs.get("summary"):
+        raised = any(a["id"] == "followup" for a in areas)
+        outstanding = (recs.get("outstanding_count") or {}).get("value")
+        out.append(recs["summary"] if raised or not outstanding else
+                   f"{recs['summary']} Not raised as an area for enquiry: below the settings that raise one.")
+    return out

@@ -151,7 +151,7 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
         "period": _period(frames, end, pop, survey_list),
         "built_at": _built(built_at),
         "version": datapack.__version__,
-        "glance": glance.glance_section(pop, inc, survey_list, recs),
+        "glance": glance.glance_section(pop, inc, survey_list, recs, extra["enquiry"]),
         "population": pop,
         "incidents": inc,
         "surveys": survey_list,
