@@ -158,6 +158,7 @@ def test_population_alone_gives_crowding_and_says_what_is_not_held(tmp_path):
     assert crowding["rate"]["text"] == "120.0%"  # 300 held in 250 uncrowded places
     held = packs["DNM"]["held"]
     assert held["incidents"].startswith("No incident log is held: add a source for the incidents table")
+    assert any(s.startswith("No incident log is held") for s in packs["DNM"]["glance"]["sentences"])
     assert held["surveys"].startswith("No survey is held")
     assert held["recommendations"].startswith("No recommendations from past visits are held")
 

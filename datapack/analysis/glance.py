@@ -47,16 +47,19 @@ def glance_section(pop: dict[str, Any], inc: dict[str, Any], survey_list: list[d
     if not enquiry or enquiry.get("version") is None:  # no analysis: each section's own summary
         sentences = [section["summary"] for section in (pop, inc, recs) if section.get("summary")]
     else:
-        sentences = _from_areas(pop, recs, enquiry)
+        sentences = _from_areas(pop, inc, recs, enquiry)
     return {"indicators": rows, "sentences": sentences}
 
 
-def _from_areas(pop: dict[str, Any], recs: dict[str, Any], enquiry: dict[str, Any]) -> list[str]:
-    """The summary drawn from the areas for enquiry (see the module docstring)."""
+def _from_areas(pop: dict[str, Any], inc: dict[str, Any], recs: dict[str, Any],
+                enquiry: dict[str, Any]) -> list[str]:
+    """The summary drawn from the areas for enquiry (see the module docstring); what is not held is said too."""
     areas, findings = enquiry.get("areas", []), enquiry.get("findings", [])
     out = [findings[i]["sentence"] for area in areas if area["id"] == "deaths" for i in area["findings"][:1]]
     if pop.get("summary"):
         out.append(pop["summary"])
+    if not inc.get("available") and inc.get("summary"):  # no incidents held: say so, as the section does
+        out.append(inc["summary"])
     first = [a for a in areas if a.get("first_page")]
     if first:
         named = "; ".join(f"{a['title'].lower()} ({a['severity']}, {len(a['findings'])} finding"
