@@ -277,7 +277,7 @@ def build() -> Document:
     _para(doc, "No indicator for {{ section.title|lower }} is held for this facility.")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for row in indicators|selectattr('section', 'equalto', section.id) %}")
-    _para(doc, "{%p if (row.spc.chart and row.spc.chart in charts) or row.trend or row.rare %}")
+    _para(doc, "{%p if (row.spc.chart and row.spc.chart in charts) or row.id in spc or row.trend or row.rare %}")
     _para(doc, "{{ row.label }}", style="Heading 3")
     _para(doc, "Last {{ row.window }} ({{ row.periods.last }}): {{ row.last.text }}{% if row.rate.value is not none %} "
                "({{ row.rate.text }} {{ row.per }}){% endif %}; previous {{ row.window }} ({{ row.periods.prev }}): "

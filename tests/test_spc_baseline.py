@@ -68,3 +68,24 @@ def test_in_the_demo_every_area_from_a_control_chart_agrees_with_its_chart(demo_
             assert "only common cause" not in spc["summary"], (fid, finding["sentence"], spc["summary"])
             seen += 1
     assert seen, "the demo plants rises that the charts pick up"
+
+
+def test_a_series_with_too_little_to_show_is_a_sentence_not_a_chart(demo_analysis):
+    from datapack.analysis import facility_context
+    from datapack.charts import facility_charts
+    from datapack.render import render_html
+
+    a = demo_analysis
+    context = facility_context(a.estate, "QLC", a.control, dt.datetime(2026, 10, 15), analysis=a)
+    quiet = [s for s in context["spc"].values() if not s["drawn"]]
+    assert quiet, "the demo's custody suite records chemical restraint in no month"
+    linked = {t for f in context["enquiry"]["findings"] for t in f["evidence"]["links"].values()}
+    html = render_html(context, facility_charts(context))
+    for series in quiet:
+        months = sum(1 for p in series["points"] if p["value"])
+        assert months < 6 and series["icon"] in (None, "common_cause")
+        assert series["id"] not in context["charts"] and f"chart-{series['id']}" not in linked
+        assert series["summary"].startswith("Not charted:") and series["summary"] in html
+        assert f'id="chart-{series["id"]}"' not in html
+    drawn = [s for s in context["spc"].values() if s["drawn"]]
+    assert drawn and all(s["id"] in context["charts"] for s in drawn)

@@ -17,7 +17,7 @@ from datapack.analysis import figures
 from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry import areas_for_enquiry, by_theme
 from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
-from datapack.analysis.text import figure, month_label, no_data
+from datapack.analysis.text import figure, lower_first, month_label, no_data
 from datapack.disclosure import series_mask
 
 ICON_TEXT = {
@@ -65,6 +65,14 @@ def _change(p: dict[str, Any], good: str, control: Any) -> dict[str, Any]:
     word = "up" if up else "down"
     judged = "" if better is None else (" (better)" if better else " (worse)")
     return {"text": f"{word} {abs(change):.0%}{judged}", "arrow": "↑" if up else "↓", "word": word}
+
+
+#: Fewer months than this with any event (under one month in six of three years), and no signal: a sentence, not a chart.
+SPARSE_MONTHS = 6
+
+
+def _months(n: int) -> str:
+    return "none" if n == 0 else f"only {n}" if n > 1 else "only 1"
 
 
 #: Where an indicator goes when the pack's framework has no section for it.
@@ -238,7 +246,14 @@ def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
                            "segment": result.segment[i]})
         summary = spc_mod.summary(result)
         measure = analysis.signals.measure.get((facility_id, ind.id))
+        present = [v for v in result.values if not pd.isna(v)]
+        months_with = sum(1 for v in present if v > 0)
         out[ind.id] = {
+            # too little to chart: fewer than SPARSE_MONTHS months with any, and no signal (see profile)
+            "sparse": months_with < SPARSE_MONTHS and result.variation_icon in (None, "common_cause"),
+            "sparse_text": (f"Not charted: {lower_first(ind.label)} in {_months(months_with)} of the "
+                            f"{len(present)} months, too few for a control chart."),
+            "drawn": True,
             "id": f"spc-{ind.id}", "label": ind.label, "measure": measure,
             "unit": "%" if ind.kind == "crowding" else (figures.rate_label(analysis.basis(facility_id), ind.scale)
                                                        if measure == "rate" else "count"),

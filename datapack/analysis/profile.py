@@ -186,7 +186,12 @@ def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict
         "framework": _framework(analysis, facility_id),
         "settings": analysis.settings.model_dump(),
     }
-    keys["_charts"] = ([c["id"] for c in keys["spc"].values()] + [f["id"] for f in keys["funnels"].values()]
+    linked = {t for f in keys["enquiry"]["findings"] for t in f["evidence"].get("links", {}).values()}
+    for series in keys["spc"].values():  # a chart an area for enquiry points to is always drawn
+        if series["sparse"] and f"chart-{series['id']}" not in linked:
+            series["drawn"], series["summary"] = False, series["sparse_text"]
+    keys["_charts"] = ([c["id"] for c in keys["spc"].values() if c["drawn"]]
+                       + [f["id"] for f in keys["funnels"].values()]
                        + [s["chart"] for s in keys["survey_comparisons"]] + [e["chart"] for e in keys["equality"]])
     return keys
 
