@@ -51,4 +51,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
 clean:
-	rm -rf output/*/ output/*.html output/*.json .datapack-cache .pytest_cache
+	find output -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -rf .datapack-cache .pytest_cache

@@ -32,6 +32,9 @@ LOCK = ".datapack-lock"
 #: Prefixes of what a write in progress leaves when it is killed: new folders, replaced ones, temporary files.
 NEW, OLD, TMP = ".datapack-new-", ".datapack-old-", ".datapack-tmp-"
 _OURS = {MARKER, LOCK}
+#: Empty files a repository keeps so that an empty folder is committed (``output/.gitkeep`` in a clone):
+#: they do not make the folder a user's, and datapack never writes, moves or removes them.
+PLACEHOLDERS = (".gitkeep", ".keep")
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 #: Modes of what is written: as any other file or folder would get (tempfile's are private to the user).
@@ -82,7 +85,8 @@ class Writer:
         if self.root.exists() and not self.root.is_dir():
             raise OutputRefused(f"{self.root} is a file, not a folder; name a folder for the outputs.")
         try:  # a lock file alone is a run's that left the folder as it found it
-            present = sorted(p.name for p in self.root.iterdir() if p.name != LOCK) if self.root.is_dir() else []
+            present = sorted(p.name for p in self.root.iterdir()
+                             if p.name != LOCK and not _placeholder(p)) if self.root.is_dir() else []
         except OSError as exc:
             raise OutputRefused(f"{self.root} cannot be read: {exc.strerror or exc}.") from exc
         entries = _legacy_entries(self.root) if present else []
@@ -250,4 +254,12 @@ def _by_datapack(manifest: Path) -> bool:
     try:
         return json.loads(manifest.read_text(encoding="utf-8")).get("tool") == "datapack"
     except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _placeholder(entry: Path) -> bool:
+    """Whether ``entry`` is an empty placeholder file such as ``.gitkeep`` (see :data:`PLACEHOLDERS`)."""
+    try:
+        return entry.name in PLACEHOLDERS and entry.is_file() and not entry.is_symlink() and entry.stat().st_size == 0
+    except OSError:
         return False

@@ -201,6 +201,32 @@ def test_in_datapacks_folder_an_entry_it_did_not_write_is_not_replaced_or_remove
     assert writer.write_file("index.html", b"again").read_bytes() == b"again"  # its own: replaced
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_output_folder_of_a_fresh_clone_is_built_into_and_its_placeholder_kept(project, tmp_path):
+    """A clone's ``output/`` holds what git keeps there (an empty ``.gitkeep``): ``make datapack`` must build into it."""
+    shipped = subprocess.run(["git", "-C", str(REPO), "ls-files", "output"], capture_output=True, text=True)
+    names = [Path(line).name for line in shipped.stdout.split()] if shipped.returncode == 0 else [".gitkeep"]
+    out = tmp_path / "output"
+    out.mkdir()
+    for name in names:
+        shutil.copyfile(REPO / "output" / name, out / name)
+    before = _snapshot(out)
+    result = _run(project, "build", str(out), *BUILD)
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file() and (out / MARKER).is_file()
+    assert {n: b for n, b in _snapshot(out).items() if n in before} == before  # the placeholder, untouched
+    assert not set(before) & set(json.loads((out / MARKER).read_text()).get("entries", []))
+
+
+def test_a_placeholder_with_something_in_it_is_the_users(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".gitkeep").write_text("keep: my notes on the visit")
+    with pytest.raises(OutputRefused, match=r"\.gitkeep"):
+        Writer(tmp_path / "out").claim()
+
+
 def test_a_run_that_writes_nothing_leaves_no_folder_and_no_marker(tmp_path):
     with open_output(tmp_path / "new" / "out"):
         pass
