@@ -292,6 +292,10 @@ class Analysis(_Strict):
     spc_min_points: int = Field(12, ge=2, description="Below this many points, control limits are 'trial'.")
     first_page_areas: int = Field(8, ge=1, description="Areas for enquiry (one per theme) on the first page; the rest "
                                   "follow under 'More areas for enquiry'.")
+    charts: Literal["signals", "all"] = Field(
+        "signals", description="Which indicators get their control chart and funnel plot in the pack: 'signals' "
+        "(default) those an area for enquiry points to or whose chart or funnel shows a signal, the others a "
+        "sentence saying there is nothing to highlight (every series is in data.xlsx); 'all': every one held.")
     spc_baseline: int | None = Field(
         12, ge=2, description="Control limits come from the first this many months of each segment (Making Data "
         "Count), and are recalculated only where a sustained shift after them is confirmed; null: from every month.")

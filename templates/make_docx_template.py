@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
@@ -44,7 +45,12 @@ def _styles(doc) -> None:
     for name, size in (("Title", 26), ("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11)):
         style = doc.styles[name]
         style.font.name, style.font.size, style.font.color.rgb, style.font.bold = "Arial", Pt(size), ACCENT, True
-    doc.styles["Heading 1"].paragraph_format.page_break_before = True
+    # Chapters run on (a printed pack is read through); only "At a glance" starts a page, after the cover.
+    doc.styles["Heading 1"].paragraph_format.keep_with_next = True
+    table_text = doc.styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+    table_text.base_style = normal
+    table_text.font.size = Pt(9)
+    table_text.paragraph_format.space_after = Pt(0)
     doc.styles["Caption"].font.color.rgb = INK
     # English (UK) for the spell checker and screen readers.
     rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -84,11 +90,13 @@ def _areas(doc, which: str, offset) -> None:
     _para(doc, "{{ enquiry.findings[i].sentence }}", style="List Bullet")
     _para(doc, "Evidence: {% for fig in enquiry.findings[i].evidence.figures %}{{ fig.label }}: {{ fig.text }}"
                "{% if not loop.last %}; {% endif %}{% endfor %}. Compared with: "
-               "{{ enquiry.findings[i].evidence.compared_with }}.{% if enquiry.findings[i].evidence.sources %} Source "
-               "files: {{ enquiry.findings[i].evidence.sources|join(', ') }}.{% endif %}"
+               "{{ enquiry.findings[i].evidence.compared_with }}."
                "{% for kind, target in enquiry.findings[i].evidence.links.items() %} "
                "{{ doclink(target, 'See the ' ~ kind) }}.{% endfor %}", italic=True)
     _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if area.sources %}")
+    _para(doc, "Source files: {{ area.sources|join(', ') }}.", italic=True)
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
 
 
@@ -108,6 +116,24 @@ def _header_row(row, labels: list[str]) -> None:
         cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="EDEDEB"/>'))
 
 
+#: Text width of the page (A4 less the margins of :func:`_page`), in mm.
+TEXT_WIDTH = 170.0
+
+
+def _set_widths(table, widths: list[float]) -> None:
+    """Fixed column widths, in the grid and in every cell (a row docxtpl repeats keeps its cells' widths).
+
+    The template's columns are equal; each pack's are set from what its cells hold when it is rendered
+    (:func:`datapack.render.docx_layout.fit_tables`), so a column is never narrower than its longest word."""
+    table.autofit = False
+    table._tbl.tblPr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(int(Mm(width).twips)))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Mm(width)
+
+
 def _table(doc, caption: str, headers: list[str], cells: list[str], loop: str | None) -> None:
     """A captioned table: a header row, then one templated row repeated by ``{%tr for %}``."""
     _para(doc, caption, style="Caption")
@@ -115,6 +141,7 @@ def _table(doc, caption: str, headers: list[str], cells: list[str], loop: str | 
     table = doc.add_table(rows=rows, cols=len(headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    _set_widths(table, [TEXT_WIDTH / len(headers)] * len(headers))
     tbl_pr = table._tbl.tblPr
     plain = re.sub(r"\{\{ anchor\([^}]*\) \}\}", "", caption)  # a bookmark cannot sit in an attribute
     tbl_pr.append(parse_xml(f'<w:tblCaption {nsdecls("w")} w:val="{plain}"/>'))
@@ -125,20 +152,10 @@ def _table(doc, caption: str, headers: list[str], cells: list[str], loop: str | 
         table.rows[3].cells[0].text = "{%tr endfor %}"
     for cell, text in zip(table.rows[body].cells, cells):
         cell.text = text
-
-
-def _dynamic_table(doc, caption: str, first: str, columns: str, column_label: str, rows: str,
-                   cells: str, cell_text: str, row_label: str) -> None:
-    """A table whose columns repeat too (``{%tc for %}``): period x category counts."""
-    _para(doc, caption, style="Caption")
-    table = doc.add_table(rows=4, cols=4)
-    table.style = doc.styles["Table Grid"]
-    _header_row(table.rows[0], [first, f"{{%tc for col in {columns} %}}", column_label, "{%tc endfor %}"])
-    table.rows[1].cells[0].text = f"{{%tr for row in {rows} %}}"
-    for cell, text in zip(table.rows[2].cells, [row_label, f"{{%tc for cell in {cells} %}}", cell_text,
-                                                "{%tc endfor %}"]):
-        cell.text = text
-    table.rows[3].cells[0].text = "{%tr endfor %}"
+    for row in table.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.style = doc.styles["Table Text"]
 
 
 def _text_control(doc, tag: str, alias: str) -> None:
@@ -194,6 +211,7 @@ def build() -> Document:
                          ("Responsible body", "{{ facility.body or 'not recorded' }}"),
                          ("Data covers", "{{ period.label }}"),
                          ("Pack built", "{{ built_at.label }} (datapack {{ version }})"),
+                         ("Reading time", "{{ reading_time }}"),
                          ("Marking", "{{ project.marking }}")):
         cells = facts.add_row().cells
         cells[0].text, cells[1].text = label, value
@@ -208,10 +226,10 @@ def build() -> Document:
     settings.append(parse_xml(f'<w:updateFields {nsdecls("w")} w:val="true"/>'))
     _para(doc, "Contents", style="Heading 2")
     toc = doc.add_paragraph()
-    _field(toc, 'TOC \\o "1-2" \\h \\z \\u')
+    _field(toc, 'TOC \\o "1-1" \\h \\z \\u')
     toc.runs[3].text = "Right-click here and choose Update Field to list the contents."
 
-    doc.add_heading("1. At a glance", level=1)
+    doc.add_heading("1. At a glance", level=1).paragraph_format.page_break_before = True
     _para(doc, "{%p for sentence in glance.sentences %}")
     _para(doc, "{{ sentence }}", style="List Bullet")
     _para(doc, "{%p endfor %}")
@@ -236,12 +254,18 @@ def build() -> Document:
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p if indicators %}")
-    _table(doc, "{{ anchor('table-indicators') }}Key indicators: the last 12 months, against the previous 12 months "
-           "and against peers",
-           ["Indicator", "Last 12 months", "Rate", "Change", "Among peers", "Control chart"],
-           ["{{ row.label }}", "{{ row.last.text }}", "{{ row.rate.text }}{% if row.rate.value is not none %} "
+    # One rate unit for the whole table goes above it, not in every row (it would wrap each row to five lines).
+    units = "indicators|map(attribute='per')|reject('equalto', '')|unique|list"
+    _para(doc, "{%p if " + units + "|length == 1 %}")
+    _para(doc, "Rates in this table are {{ (" + units + ")|first }}.")
+    _para(doc, "{%p endif %}")
+    _table(doc, "{{ anchor('table-indicators') }}Key indicators: the last {{ indicators[0].window }}, against the "
+           "previous {{ indicators[0].window }} and against peers",
+           ["Indicator", "Last {{ indicators[0].window }}", "Rate", "Change", "Among peers", "Control chart"],
+           ["{{ row.label }}", "{{ row.last.text }}", "{{ row.rate.text }}{% if row.rate.value is not none and (" + units + ")|length > 1 %} "
             "{{ row.per }}{% endif %}", "{{ row.change.arrow }} {{ row.change.text }}",
-            "{{ row.peer.text }}{% if row.peer.flag and row.peer.flag != 'within' %}; {{ row.peer.flag_text|lower }}"
+            "{{ row.peer.text }}{% if row.peer.flag and row.peer.flag != 'within' %}; {{ row.peer.band }} "
+            "({{ row.peer.flag_text|lower }})"
             "{% endif %}", "{{ row.spc.text }}"], "for row in indicators")
     _para(doc, "{%p else %}")
     _table(doc, "Key indicators", ["Indicator", "Figure", "Note"],
@@ -251,19 +275,15 @@ def build() -> Document:
     doc.add_heading("2. The facility and its population", level=1)
     _para(doc, "{{ population.summary }}")
     _chart(doc, "'population'")
-    _para(doc, "{%p if population.available and population.basis == 'throughput' %}")
-    _table(doc, "Detentions by month", ["Month", "Detentions", "In-use capacity"],
-           ["{{ r.label }}", "{{ r.throughput.text }}", "{{ r.in_use_cna.text }}"], "for r in population.months")
-    _para(doc, "{%p elif population.available %}")
-    _table(doc, "Population and capacity by month",
-           ["Month", "Population", "In-use capacity (CNA)", "Operational capacity", "% of in-use capacity"],
-           ["{{ r.label }}", "{{ r.population.text }}", "{{ r.in_use_cna.text }}", "{{ r.operational_capacity.text }}",
-            "{{ r.crowding.text }}"], "for r in population.months")
+    _para(doc, "{%p if population.available %}")
+    _para(doc, "The figures by month are in the HTML pack and in data.xlsx (sheet \"Population\").")
     _para(doc, "{%p endif %}")
 
     doc.add_heading("3. {{ framework.title }}", level=1)
-    _para(doc, "Each indicator: a control chart of its monthly rate (Making Data Count rules) and, where there are "
-               "enough similar places, a funnel plot against them.{% if disclosure.threshold > 1 %} Months with "
+    _para(doc, "Each indicator: its latest and previous figures and a one-line reading, with a control chart of its "
+               "monthly rate (Making Data Count rules) and, where there are enough similar places, a funnel plot "
+               "against them{% if settings.get('charts', 'signals') != 'all' %}, drawn where an area for enquiry points to them or they "
+               "show a signal{% endif %}.{% if disclosure.threshold > 1 %} Months with "
                "fewer than {{ disclosure.threshold }} incidents are not shown.{% endif %}")
     _para(doc, "{%p if held.indicators %}")
     _para(doc, "{{ held.indicators }}")
@@ -277,7 +297,7 @@ def build() -> Document:
     _para(doc, "No indicator for {{ section.title|lower }} is held for this facility.")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for row in indicators|selectattr('section', 'equalto', section.id) %}")
-    _para(doc, "{%p if (row.spc.chart and row.spc.chart in charts) or row.id in spc or row.trend or row.rare %}")
+    _para(doc, "{%p if row.detail %}")
     _para(doc, "{{ row.label }}", style="Heading 3")
     _para(doc, "Last {{ row.window }} ({{ row.periods.last }}): {{ row.last.text }}{% if row.rate.value is not none %} "
                "({{ row.rate.text }} {{ row.per }}){% endif %}; previous {{ row.window }} ({{ row.periods.prev }}): "
@@ -292,9 +312,27 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if indicators|selectattr('section', 'equalto', section.id)|selectattr('reviewed')|list %}")
+    _para(doc, "Nothing to highlight (no signal on the control chart, within the funnel's limits; figures in the key "
+               "indicators table and data.xlsx): {{ indicators|selectattr('section', 'equalto', section.id)|"
+               "selectattr('reviewed')|map(attribute='label')|join('; ') }}.")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if indicators|selectattr('section', 'equalto', section.id)|selectattr('too_few')|list %}")
+    _para(doc, "{{ indicators|selectattr('section', 'equalto', section.id)|selectattr('too_few')|"
+               "map(attribute='too_few')|join(' ') }}")
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
 
     doc.add_heading("4. People, moments and practices at heightened risk", level=1)
+    doc.add_heading("Deaths {% if deaths.since %}since {{ deaths.since }}{% else %}in custody{% endif %}", level=2)
+    _para(doc, "{%p if deaths.summary %}")
+    _para(doc, "{{ deaths.summary }}")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if deaths.rows %}")
+    _table(doc, "Deaths since {{ deaths.since }}, earliest first (no name or other identifier is shown)",
+           ["Date", "Apparent cause", "Investigation"],
+           ["{{ r.date|short_date }}", "{{ r.cause }}", "{{ r.investigation or 'not held' }}"], "for r in deaths.rows")
+    _para(doc, "{%p endif %}")
     doc.add_heading("Practices by group", level=2)
     _para(doc, "{%p if not equality %}")
     _para(doc, "{{ held.mix or 'No practice can be compared by group for this facility: too few people, or no group "
@@ -410,14 +448,14 @@ def build() -> Document:
     _table(doc, "{{ anchor('table-recommendations') }}Open, not achieved and partly achieved recommendations, "
            "longest overdue first",
            ["Ref", "Recommendation", "Theme", "Made", "Due", "Status", "Days overdue", "Repeats"],
-           ["{{ r.ref }}", "{{ r.text or '' }}", "{{ r.theme or '' }}", "{{ r.made or '' }}", "{{ r.due or '' }}",
+           ["{{ r.ref }}", "{{ r.text or '' }}", "{{ r.theme or '' }}", "{{ r.made|short_date or '' }}", "{{ r.due|short_date or '' }}",
             "{{ r.status_label }}", "{{ r.overdue_days.text if r.overdue_days else '' }}", "{{ r.repeats_ref or '' }}"],
            "for r in recommendations.outstanding")
     _para(doc, "{%p endif %}")
     _para(doc, "Past visits", style="Heading 2")
     _para(doc, "{%p if visits %}")
     _table(doc, "Past visits, latest first", ["Started", "Ended", "Type", "Body", "Ratings"],
-           ["{{ v.start }}", "{{ v.end or '' }}", "{{ v.type or '' }}", "{{ v.body or '' }}",
+           ["{{ v.start|short_date }}", "{{ v.end|short_date or '' }}", "{{ v.type or '' }}", "{{ v.body or '' }}",
             "{{ v.ratings_text or '' }}"], "for v in visits")
     _para(doc, "{%p else %}")
     _para(doc, "{{ held.visits or 'No past visits are recorded for this facility.' }}")
@@ -446,20 +484,19 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     _chart(doc, "'incidents'")
     _para(doc, "{%p if incidents.table %}")
-    _para(doc, "{%p for block in incidents.table.blocks %}")
-    _para(doc, "{{ block.label }}", style="Heading 3")
-    _dynamic_table(doc, "Incidents by period and category",
-                   "{{ 'Quarter' if incidents.table.period == 'quarter' else 'Month' }}", "incidents.table.columns", "{{ col.label }}",
-                   "block.rows", "row.cells", "{{ cell.text }}", "{{ row.label }}")
-    _para(doc, "Categories are not added together: one incident can fall under more than one.")
-    _para(doc, "{%p endfor %}")
+    _para(doc, "The counts by {{ incidents.table.period }} and category are in the HTML pack and in data.xlsx "
+               "(sheet \"Incidents by month\"). Categories are not added together: one incident can fall under "
+               "more than one.")
     _para(doc, "{%p endif %}")
 
     doc.add_heading("Appendix B: data, sources and methods", level=1)
     _para(doc, "{%p if sources %}")
-    _table(doc, "Files behind this facility's figures", ["Source", "File", "Rows", "From", "To", "SHA-256"],
-           ["{{ s.source }}", "{{ s.file }}", "{{ s.rows.text }}", "{{ s.first or '' }}", "{{ s.last or '' }}",
-            "{{ s.sha256 }}"], "for s in sources")
+    _table(doc, "Sources behind this facility's figures (rows are this facility's rows in the files)",
+           ["Source", "Table", "Files", "File names", "Rows", "From", "To"],
+           ["{{ g.source }}", "{{ g.table }}", "{{ g.files }}", "{{ g.names }}", "{{ g.rows.text }}",
+            "{{ g.first|short_date or '' }}", "{{ g.last|short_date or '' }}"], "for g in source_groups")
+    _para(doc, "Each file, with its SHA-256, is in the HTML pack, in data.xlsx (sheet \"Sources\") and in "
+               "manifest.json.")
     _para(doc, "{%p else %}")
     _para(doc, "No source file supplied rows for this facility.")
     _para(doc, "{%p endif %}")

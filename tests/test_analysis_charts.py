@@ -242,7 +242,7 @@ def real_context(demo_analysis) -> dict:
 def test_every_chart_of_a_real_context_draws(real_context):
     ids = real_context["charts"]
     assert "recommendations" in ids
-    for prefix in ("spc-", "funnel-", "survey-", "equality-"):
+    for prefix in ("spc-", "funnel-", "survey-"):  # KSM flags no group, so it draws no equality forest plot
         assert any(i.startswith(prefix) for i in ids)
     charts = facility_charts(real_context)
     assert {c.id for c in charts} <= set(ids)
@@ -252,3 +252,44 @@ def test_every_chart_of_a_real_context_draws(real_context):
     drawn = next(c for c in charts if c.id == "spc-self_harm")
     latest = next(p for p in reversed(spc["points"]) if p["value"] is not None)
     assert spc["label"].lower() in drawn.alt.lower() and f"{latest['value']:,.1f}" in drawn.alt
+
+
+def _keys(links: set[str]) -> dict:
+    """Three indicators, hand-made: a quiet one, one with a signal, a quiet one an area points to; one group."""
+    def series(ind, icon, sparse=False):
+        return {"id": f"spc-{ind}", "icon": icon, "sparse": sparse, "sparse_text": "Too few to chart.",
+                "drawn": True, "summary": "a reading"}
+    return {"enquiry": {"findings": [{"evidence": {"links": {"chart": t for t in links}}}]},
+            "spc": {"quiet": series("quiet", "common_cause"), "loud": series("loud", "concern"),
+                    "pointed": series("pointed", "common_cause"), "thin": series("thin", None, sparse=True)},
+            "funnels": {"quiet": {"id": "funnel-quiet", "flag": "within"},
+                        "loud": {"id": "funnel-loud", "flag": "above_99"}},
+            "indicators": [{"id": i} for i in ("quiet", "loud", "pointed", "thin")],
+            "equality": [{"chart": "equality-restraint", "flagged": []}]}
+
+
+def test_charts_are_drawn_where_they_show_a_signal_or_an_area_points_to_them():
+    from datapack.analysis.profile import QUIET_TEXT, _choose_charts
+
+    keys = _keys({"chart-spc-pointed"})
+    _choose_charts(keys, every=False)
+    drawn = {k: v["drawn"] for k, v in keys["spc"].items()}
+    assert drawn == {"quiet": False, "loud": True, "pointed": True, "thin": False}
+    assert keys["spc"]["quiet"]["summary"].startswith(QUIET_TEXT[:40])
+    assert keys["spc"]["thin"]["summary"] == "Too few to chart."
+    assert {k: v["drawn"] for k, v in keys["funnels"].items()} == {"quiet": False, "loud": True}
+    rows = {r["id"]: (r["detail"], r["reviewed"], r["too_few"]) for r in keys["indicators"]}
+    assert rows == {"quiet": (False, True, None), "loud": (True, False, None), "pointed": (True, False, None),
+                    "thin": (False, False, "Too few to chart.")}  # said why, not "nothing to highlight"
+    assert keys["equality"][0]["drawn"] is False
+
+
+def test_analysis_charts_all_draws_every_chart_with_something_to_show():
+    from datapack.analysis.profile import _choose_charts
+
+    keys = _keys(set())
+    _choose_charts(keys, every=True)
+    assert {k: v["drawn"] for k, v in keys["spc"].items()} == {"quiet": True, "loud": True, "pointed": True,
+                                                               "thin": False}  # too few points is never a chart
+    assert all(f["drawn"] for f in keys["funnels"].values())
+    assert keys["equality"][0]["drawn"] is True

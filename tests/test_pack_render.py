@@ -32,6 +32,7 @@ from datapack.ingest import Estate, SourceFile, load_estate
 from datapack.problems import Problem, Report
 from datapack.render import default_template_dirs, render_docx, render_html, render_index_html, render_json
 from datapack.render.html import environment
+from datapack.render.words import short_date
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -361,10 +362,12 @@ def test_every_name_a_template_uses_is_a_context_key(estate, pack):
         if path.name in ("comparison.html.j2", "schedule.html.j2", "digest.html.j2") or path.parent.name == "comparison":
             continue  # checked against their own contexts in test_comparison, test_schedule, test_history
         used = jinja2.meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8")))
-        allowed = index_keys if path.name == "index.html.j2" else facility_keys
+        allowed = index_keys if path.name == "index.html.j2" else facility_keys | {"reading_time"}  # render_html's
         assert used <= allowed, f"{path.name} uses {sorted(used - allowed)}"
-    word = DocxTemplate(str(TEMPLATES / "pack.docx")).get_undeclared_template_variables(jinja2.Environment())
-    word_helpers = {"anchor", "doclink"}  # added by render_docx, documented in docs/context.md
+    word_env = jinja2.Environment()
+    word_env.filters["short_date"] = short_date  # render_docx's filter
+    word = DocxTemplate(str(TEMPLATES / "pack.docx")).get_undeclared_template_variables(word_env)
+    word_helpers = {"anchor", "doclink", "reading_time"}  # added by render_docx, documented in docs/context.md
     assert word <= facility_keys | word_helpers, f"pack.docx uses {sorted(word - facility_keys - word_helpers)}"
 
 

@@ -95,13 +95,13 @@ class Packs:
 
 
 def _start_conversion(packs: Packs, tmp: Path) -> None:
-    """Start LibreOffice on the representative Word packs now, so it runs while Chromium works."""
+    """Start LibreOffice on every Word pack now, so it runs while Chromium works."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         return
     inbox = tmp / "docx"
     inbox.mkdir()
-    for slug in PDF_SLUGS:
+    for slug in packs.slugs:
         # one call converts them all; distinct names, since every pack is called datapack.docx
         shutil.copy(packs.root / slug / "datapack.docx", inbox / f"{slug}.docx")
     profile = tmp / "lo-profile"   # private, so parallel runs and a desktop session don't clash
@@ -110,7 +110,7 @@ def _start_conversion(packs: Packs, tmp: Path) -> None:
         packs.conversion = subprocess.Popen(
             [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
              "--convert-to", "pdf", "--outdir", str(packs.pdf_dir),
-             *(str(inbox / f"{slug}.docx") for slug in PDF_SLUGS)],
+             *(str(inbox / f"{slug}.docx") for slug in packs.slugs)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -317,23 +317,23 @@ def test_each_word_pack_has_the_section_headings_and_alt_text_on_every_picture(p
 
 @pytest.fixture(scope="module")
 def pdfs(packs) -> dict[str, Path]:
-    """The representative Word packs as PDF, from the LibreOffice run the packs fixture started."""
+    """Every Word pack as PDF, from the LibreOffice run the packs fixture started."""
     if packs.conversion is None:
         _missing("LibreOffice (soffice)", f"{APT} libreoffice-writer-nogui")
     try:
-        code = packs.conversion.wait(timeout=240)
+        code = packs.conversion.wait(timeout=600)
     except subprocess.TimeoutExpired:
         packs.conversion.kill()
-        pytest.fail("LibreOffice took over 4 minutes to convert three Word packs")
+        pytest.fail(f"LibreOffice took over 10 minutes to convert {len(packs.slugs)} Word packs")
     log = packs.conversion_log.read_text(errors="replace")
     assert code == 0, f"soffice exited {code}:\n{log}"
-    found = {slug: packs.pdf_dir / f"{slug}.pdf" for slug in PDF_SLUGS}
+    found = {slug: packs.pdf_dir / f"{slug}.pdf" for slug in packs.slugs}
     missing = [str(p) for p in found.values() if not p.is_file()]
     assert not missing, f"LibreOffice wrote no PDF for {missing}:\n{log}"
     return found
 
 
-def test_representative_word_packs_open_in_libreoffice_with_headings_marking_and_charts(packs, pdfs):
+def test_every_word_pack_opens_in_libreoffice_with_headings_marking_and_charts(packs, pdfs):
     pdftotext = _tool("pdftotext", install=f"{APT} poppler-utils")
     pdfimages = _tool("pdfimages", install=f"{APT} poppler-utils")
     problems = []
@@ -345,6 +345,32 @@ def test_representative_word_packs_open_in_libreoffice_with_headings_marking_and
         if not images:
             problems.append(f"{slug}: the PDF has no images (charts)")
     assert not problems, "\n".join(problems)
+
+
+#: Printed length the demo must keep to (issue 10.7): a prison's pack, the largest included, and the
+#: smallest unit's (by capacity), measured through LibreOffice with Arial's metrics.
+MAX_PAGES, MAX_PAGES_SMALLEST = 20, 8
+
+
+def _pages(pdf: Path) -> int:
+    pdfinfo = _tool("pdfinfo", install=f"{APT} poppler-utils")
+    info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def test_printed_packs_keep_to_the_page_targets(packs, pdfs):
+    fc_match = _tool("fc-match", install=f"{APT} fontconfig")
+    font = subprocess.run([fc_match, "Arial"], capture_output=True, text=True, check=True).stdout
+    if "Liberation Sans" not in font and "Arial" not in font:  # another font sets the text wider or narrower
+        _missing(f"a font with Arial's metrics (Arial is set in {font.strip()!r})", f"{APT} fonts-liberation")
+    capacity = {slug: json.loads((packs.root / slug / "pack.json").read_text())["facility"]["capacity"]["value"]
+                for slug in packs.slugs}
+    pages = {slug: _pages(pdf) for slug, pdf in pdfs.items()}
+    smallest = min(capacity, key=capacity.get)
+    assert max(pages.values()) <= MAX_PAGES, f"packs over {MAX_PAGES} printed pages: {pages}"
+    assert pages[smallest] <= MAX_PAGES_SMALLEST, (
+        f"the smallest unit ({smallest}, capacity {capacity[smallest]}) prints {pages[smallest]} pages, "
+        f"over {MAX_PAGES_SMALLEST}: {pages}")
 
 
 # ---------------------------------------------------------------- golden structure

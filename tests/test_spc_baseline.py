@@ -77,7 +77,7 @@ def test_a_series_with_too_little_to_show_is_a_sentence_not_a_chart(demo_analysi
 
     a = demo_analysis
     context = facility_context(a.estate, "QLC", a.control, dt.datetime(2026, 10, 15), analysis=a)
-    quiet = [s for s in context["spc"].values() if not s["drawn"]]
+    quiet = [s for s in context["spc"].values() if s["sparse"] and not s["drawn"]]
     assert quiet, "the demo's custody suite records chemical restraint in no month"
     linked = {t for f in context["enquiry"]["findings"] for t in f["evidence"]["links"].values()}
     html = render_html(context, facility_charts(context))
@@ -85,7 +85,8 @@ def test_a_series_with_too_little_to_show_is_a_sentence_not_a_chart(demo_analysi
         months = sum(1 for p in series["points"] if p["value"])
         assert months < 6 and series["icon"] in (None, "common_cause")
         assert series["id"] not in context["charts"] and f"chart-{series['id']}" not in linked
-        assert series["summary"].startswith("Not charted:") and series["summary"] in html
+        assert series["summary"] == series["sparse_text"] and series["summary"].startswith("Not charted:")
+        assert series["summary"] in html
         assert f'id="chart-{series["id"]}"' not in html
     drawn = [s for s in context["spc"].values() if s["drawn"]]
     assert drawn and all(s["id"] in context["charts"] for s in drawn)

@@ -226,7 +226,7 @@ def _pack(folder: Path, facility: str) -> dict:
 
 def _without_provenance(pack: dict, names: set[str]) -> dict:
     """The pack less what must differ: the ``sources`` list (a file name, hash, format and row count
-    per file read) and, wherever else a pack lists what it read (the evidence of each area for
+    per file read) and its ``source_groups``, and, wherever else a pack lists what it read (the evidence of each area for
     enquiry), the incident log's names, ``names``, made one placeholder."""
     def same(value):
         if isinstance(value, dict):
@@ -235,7 +235,7 @@ def _without_provenance(pack: dict, names: set[str]) -> dict:
             items = [same(v) for v in value]
             return [v for i, v in enumerate(items) if v != "<incident log>" or "<incident log>" not in items[:i]]
         return "<incident log>" if value in names else value
-    return same({k: v for k, v in pack.items() if k != "sources"})
+    return same({k: v for k, v in pack.items() if k not in ("sources", "source_groups")})
 
 
 def test_a_pack_built_from_postgresql_equals_the_pack_built_from_the_csv_files(
@@ -270,6 +270,14 @@ def test_a_pack_built_from_postgresql_equals_the_pack_built_from_the_csv_files(
         assert (db_files[0]["first"], db_files[0]["last"]) == (csv_files[0]["first"], csv_files[-1]["last"])
         assert [s for s in csv_pack["sources"] if s["source"] != "incident_log"] == \
             [s for s in db_pack["sources"] if s["source"] != "incident_log"]
+        # Grouped by source, the incident log is three files or one table, with the same rows and span.
+        (csv_group,) = [g for g in csv_pack["source_groups"] if g["source"] == "incident_log"]
+        (db_group,) = [g for g in db_pack["source_groups"] if g["source"] == "incident_log"]
+        assert (csv_group["files"], db_group["files"], db_group["names"]) == (len(csv_files), 1, label)
+        assert csv_group["names"] == f"{sorted(csv_names)[0]} ... {sorted(csv_names)[-1]}"
+        assert [db_group[k] for k in ("rows", "first", "last")] == [csv_group[k] for k in ("rows", "first", "last")]
+        assert [g for g in csv_pack["source_groups"] if g["source"] != "incident_log"] == \
+            [g for g in db_pack["source_groups"] if g["source"] != "incident_log"]
 
     manifest = json.loads((tmp_path / "db" / "out" / "manifest.json").read_text())
     read = [i for i in manifest["inputs"] if i["source"] == "incident_log"]

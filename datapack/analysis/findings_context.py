@@ -31,6 +31,22 @@ ICON_TEXT = {
 }
 FLAG_TEXT = {"above_99.8": "Above the 99.8% limit", "above_95": "Above the 95% limit", "within": "Within the limits",
              "below_95": "Below the 95% limit", "below_99.8": "Below the 99.8% limit"}
+#: A CQC-style band against peers, from the funnel's limits (95% and 99.8%: a z-score beyond about 2 and 3),
+#: by which way is better: ``{flag: (if lower is better, if higher is better, if neither)}``.
+BANDS = {"above_99.8": ("much worse than peers", "much better than peers", "much higher than peers"),
+         "above_95": ("worse than peers", "better than peers", "higher than peers"),
+         "within": ("about the same as peers",) * 3,
+         "below_95": ("better than peers", "worse than peers", "lower than peers"),
+         "below_99.8": ("much better than peers", "much worse than peers", "much lower than peers")}
+
+
+def band(flag: str | None, good_direction: str | None) -> str | None:
+    """``much better`` ... ``much worse than peers`` for a funnel flag; None where the place was not compared."""
+    if flag not in BANDS:
+        return None
+    return BANDS[flag][{"down": 0, "up": 1}.get(good_direction or "", 2)]
+
+
 QUINTILE_TEXT = {1: "lowest fifth", 2: "second fifth", 3: "middle fifth", 4: "fourth fifth", 5: "highest fifth"}
 
 
@@ -38,7 +54,9 @@ def enquiry_section(analysis: Any, facility_id: str) -> dict[str, Any]:
     """``enquiry``: areas for enquiry (most severe first) and the entries reviewed with nothing to highlight."""
     found, reviewed = areas_for_enquiry(analysis, facility_id, analysis.master)
     first = analysis.settings.first_page_areas
-    areas = [{**area, "anchor": f"area-{area['id']}".replace(":", "-"), "first_page": k < first}
+    areas = [{**area, "anchor": f"area-{area['id']}".replace(":", "-"), "first_page": k < first,
+              # the files behind the area, each once (a printed pack lists them per area, not per finding)
+              "sources": list(dict.fromkeys(s for i in area["findings"] for s in found[i].evidence.get("sources", [])))}
              for k, area in enumerate(by_theme(found, analysis.master))]
     return {
         "version": analysis.master.version,
@@ -114,7 +132,7 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
             "periods": figures.period_labels(analysis, ind.id), "published": bool(p.get("published")),
             "trend": figures.trend_rows(analysis, facility_id, ind),
             "rare": figures.rare_reading(analysis, facility_id, ind),
-            "peer": _peer(peer, control),
+            "peer": {**(against := _peer(peer, control)), "band": band(against["flag"], ind.good_direction)},
             "spc": {"icon": icon, "text": ICON_TEXT.get(icon, "Not charted"),
                     "trial": bool(result.trial) if result is not None else None,
                     "chart": f"spc-{ind.id}" if result is not None else None},
@@ -315,7 +333,7 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
             points.append({"label": str(names.get(unit.label, unit.label)), "this": unit.label == facility_id,
                            "denominator": round(unit.denominator, 1), "value": None if hidden else round(unit.value, 2),
                            "hidden": hidden, "flag": unit.flag})
-        out[ind.id] = {"id": f"funnel-{ind.id}", "label": ind.label, "target": round(result.target, 3),
+        out[ind.id] = {"id": f"funnel-{ind.id}", "drawn": True, "label": ind.label, "target": round(result.target, 3),
                        "adjusted": result.adjusted, "compared_with": peer["compared_with"],
                        "group": peer["peer_group"], "flag": peer.get("flag"),
                        "flag_text": FLAG_TEXT.get(peer.get("flag"), ""),

@@ -3,7 +3,8 @@
 Built from the other sections' figures (already through disclosure
 control), so it adds no new number. Where the pack has areas for enquiry,
 the sentences are drawn from them, so the summary and the areas cannot
-disagree: a death heads it, the population follows, then the areas most
+disagree: a death heads it (the deaths area's finding, or the deaths list when a death since the last visit
+raised no area), the population follows, then the areas most
 severe first, then the follow-up of recommendations as the areas judged it.
 """
 
@@ -17,7 +18,8 @@ def _indicator(label: str, fig: dict[str, Any], note: str | None = None) -> dict
 
 
 def glance_section(pop: dict[str, Any], inc: dict[str, Any], survey_list: list[dict[str, Any]],
-                   recs: dict[str, Any], enquiry: dict[str, Any] | None = None) -> dict[str, Any]:
+                   recs: dict[str, Any], enquiry: dict[str, Any] | None = None,
+                   deaths: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ``glance`` key of the context (see docs/context.md)."""
     rows: list[dict[str, Any]] = []
     latest = pop.get("latest")
@@ -44,18 +46,28 @@ def glance_section(pop: dict[str, Any], inc: dict[str, Any], survey_list: list[d
     if recs["available"]:
         rows.append(_indicator("Recommendations not yet achieved", recs["outstanding_count"],
                                f"{recs['overdue']['text']} past their due date"))
+    death = _death_since_visit(deaths)
     if not enquiry or enquiry.get("version") is None:  # no analysis: each section's own summary
-        sentences = [section["summary"] for section in (pop, inc, recs) if section.get("summary")]
+        sentences = death + [section["summary"] for section in (pop, inc, recs) if section.get("summary")]
     else:
-        sentences = _from_areas(pop, inc, recs, enquiry)
+        sentences = _from_areas(pop, inc, recs, enquiry, death)
     return {"indicators": rows, "sentences": sentences}
 
 
+def _death_since_visit(deaths: dict[str, Any] | None) -> list[str]:
+    """The deaths list's sentence, when a death is recorded since the last visit (it heads the summary)."""
+    if not deaths or not deaths.get("summary"):
+        return []
+    count = deaths["count"]
+    return [deaths["summary"]] if count["hidden"] or (count["value"] or 0) > 0 else []
+
+
 def _from_areas(pop: dict[str, Any], inc: dict[str, Any], recs: dict[str, Any],
-                enquiry: dict[str, Any]) -> list[str]:
+                enquiry: dict[str, Any], death: list[str]) -> list[str]:
     """The summary drawn from the areas for enquiry (see the module docstring); what is not held is said too."""
     areas, findings = enquiry.get("areas", []), enquiry.get("findings", [])
-    out = [findings[i]["sentence"] for area in areas if area["id"] == "deaths" for i in area["findings"][:1]]
+    # The deaths area's first finding heads it; a death since the last visit that raised no area heads it too.
+    out = [findings[i]["sentence"] for area in areas if area["id"] == "deaths" for i in area["findings"][:1]] or death
     if pop.get("summary"):
         out.append(pop["summary"])
     if not inc.get("available") and inc.get("summary"):  # no incidents held: say so, as the section does

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 import datapack
-from datapack.analysis import followup, glance, held, incidents, population, provenance, surveys
+from datapack.analysis import deaths, followup, glance, held, incidents, population, provenance, surveys
 from datapack.analysis.text import (TYPE_LABELS, built_label, clean, date_label, figure, month_end_label, month_key,
                                     month_label, no_data, slug)
 from datapack.disclosure import Control
@@ -132,6 +132,9 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     frames["survey_questions"] = codebook[codebook["survey"].astype(str).isin({s["survey"] for s in survey_list})]
     sources = provenance.sources_section(estate, frames, control)
     recs = followup.recommendations_section(frames["recommendations"], control, built_at)
+    windows = inc.get("windows") or {}
+    window_start = pd.Period(windows["last"]["first"], freq="M").start_time if windows.get("last") else None
+    dead = deaths.deaths_section(frames["incidents"], frames["visits"], window_start, control)
     charts = [c for c, used in (("population", pop["available"]), ("incidents", bool(inc.get("table"))),
                                 ("recommendations", recs["available"])) if used]
     extra = _analysis_keys(analysis, facility_id, inc) if analysis is not None else _no_analysis()
@@ -151,13 +154,15 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
         "period": _period(frames, end, pop, survey_list),
         "built_at": _built(built_at),
         "version": datapack.__version__,
-        "glance": glance.glance_section(pop, inc, survey_list, recs, extra["enquiry"]),
+        "glance": glance.glance_section(pop, inc, survey_list, recs, extra["enquiry"], dead),
         "population": pop,
         "incidents": inc,
         "surveys": survey_list,
         "recommendations": recs,
         "visits": followup.visits_section(frames["visits"], control, built_at),
+        "deaths": dead,
         "sources": sources,
+        "source_groups": provenance.source_groups_section(estate, frames, control),
         "data_quality": provenance.data_quality_section(estate, facility, frames, sources),
         "disclosure": provenance.disclosure_section(control),
         "charts": charts,
@@ -186,14 +191,51 @@ def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict
         "framework": _framework(analysis, facility_id),
         "settings": analysis.settings.model_dump(),
     }
-    linked = {t for f in keys["enquiry"]["findings"] for t in f["evidence"].get("links", {}).values()}
-    for series in keys["spc"].values():  # a chart an area for enquiry points to is always drawn
-        if series["sparse"] and f"chart-{series['id']}" not in linked:
-            series["drawn"], series["summary"] = False, series["sparse_text"]
+    _choose_charts(keys, every=analysis.settings.charts == "all")
     keys["_charts"] = ([c["id"] for c in keys["spc"].values() if c["drawn"]]
-                       + [f["id"] for f in keys["funnels"].values()]
-                       + [s["chart"] for s in keys["survey_comparisons"]] + [e["chart"] for e in keys["equality"]])
+                       + [f["id"] for f in keys["funnels"].values() if f["drawn"]]
+                       + [s["chart"] for s in keys["survey_comparisons"]]
+                       + [e["chart"] for e in keys["equality"] if e["drawn"]])
     return keys
+
+
+#: The words for an indicator whose charts are not drawn because they show nothing to highlight.
+QUIET_TEXT = ("Not charted: the control chart shows only common cause variation{funnel}, and no area for enquiry "
+              "points to it; every month is in data.xlsx (sheet 'Control charts').")
+
+
+def _choose_charts(keys: dict[str, Any], every: bool) -> None:
+    """Which control charts and funnel plots the pack draws (``analysis.charts``), set as ``drawn`` on each.
+
+    A chart an area for enquiry points to is always drawn. A series with too
+    little to chart is a sentence (``sparse_text``). Unless every chart is
+    asked for, an indicator whose control chart has no signal and whose
+    funnel is within its limits is a sentence too, and so is such a funnel;
+    an equality forest plot is drawn where a group is flagged (its table
+    shows every group either way).
+    """
+    linked = {t for f in keys["enquiry"]["findings"] for t in f["evidence"].get("links", {}).values()}
+    for ind_id, series in keys["spc"].items():
+        fun = keys["funnels"].get(ind_id)
+        if f"chart-{series['id']}" in linked:
+            continue
+        if series["sparse"]:
+            series["drawn"], series["summary"] = False, series["sparse_text"]
+        elif not every and series["icon"] in (None, "common_cause") and (fun is None or fun["flag"] == "within"):
+            series["drawn"] = False
+            series["summary"] = QUIET_TEXT.format(funnel="" if fun is None else " and the place is within the "
+                                                  "funnel's limits")
+    for fun in keys["funnels"].values():
+        fun["drawn"] = every or f"chart-{fun['id']}" in linked or fun["flag"] != "within"
+    for row in keys["indicators"]:  # set out in full in its section, named in its summary line, or too few
+        series, fun = keys["spc"].get(row["id"]), keys["funnels"].get(row["id"])
+        row["detail"] = bool((series and series["drawn"]) or (fun and fun["drawn"]) or row.get("trend")
+                             or row.get("rare"))
+        sparse = bool(series and series["sparse"] and not series["drawn"])
+        row["too_few"] = series["sparse_text"] if sparse and not row["detail"] else None  # said as it is
+        row["reviewed"] = not row["detail"] and not sparse and bool(series or fun)
+    for group in keys["equality"]:  # a forest plot where a group is flagged; the table shows every group
+        group["drawn"] = every or bool(group["flagged"]) or f"chart-{group['chart']}" in linked
 
 
 def _no_analysis() -> dict[str, Any]:

@@ -31,10 +31,8 @@ MONTHLY_TABLES = ("population",)
 _REDACTED = "[identifier removed]"
 
 
-def sources_section(estate, frames: dict[str, pd.DataFrame], control: Control) -> list[dict[str, Any]]:
-    """The ``sources`` key: each file that supplied rows for this facility, with its SHA-256."""
-    records = records_control(control)
-    out = []
+def _file_rows(estate, frames: dict[str, pd.DataFrame]):
+    """Each source file that supplied rows for this facility: (file, its name, its rows, their dates)."""
     for sf in estate.files:
         name = Path(sf.path).name
         frame = frames.get(sf.table)
@@ -43,20 +41,65 @@ def sources_section(estate, frames: dict[str, pd.DataFrame], control: Control) -
         rows = frame[(frame["_source"] == sf.source) & (frame["_file"] == name)]
         if rows.empty:
             continue
-        people = sf.table in PERSON_TABLES
-        # Under a small-number threshold a file's row count of people or events, and the exact day of
-        # its first and last event, would tell what the hidden counts are (one file a month, one death
-        # on a day): the row count is hidden and the dates are given as months.
-        guarded = people and control.threshold > 1
-        counter = control if people else records
         column = DATE_COLUMN.get(sf.table)
         dates = pd.to_datetime(rows[column], errors="coerce").dropna() if column in rows else pd.Series(dtype=object)
-        when = "month" if guarded or sf.table in MONTHLY_TABLES else "day"
+        yield sf, name, rows, dates
+
+
+def _guarded(table: str, control: Control) -> bool:
+    """Under a small-number threshold a file's row count of people or events, and the exact day of its first
+    and last event, would tell what the hidden counts are (one file a month, one death on a day): the row
+    count is hidden and the dates are given as months."""
+    return table in PERSON_TABLES and control.threshold > 1
+
+
+def _span(dates: pd.Series, table: str, guarded: bool) -> tuple[str | None, str | None]:
+    if dates.empty:
+        return None, None
+    when = "month" if guarded or table in MONTHLY_TABLES else "day"
+    return _when(dates.min(), when), _when(dates.max(), when)
+
+
+def sources_section(estate, frames: dict[str, pd.DataFrame], control: Control) -> list[dict[str, Any]]:
+    """The ``sources`` key: each file that supplied rows for this facility, with its SHA-256."""
+    records = records_control(control)
+    out = []
+    for sf, name, rows, dates in _file_rows(estate, frames):
+        guarded = _guarded(sf.table, control)
+        counter = control if sf.table in PERSON_TABLES else records
+        first, last = _span(dates, sf.table, guarded)
         out.append({"source": sf.source, "table": sf.table, "file": name, "sha256": sf.sha256,
                     "format": sf.adapter, "rows": figure(counter.count(float(len(rows)), hidden=guarded)),
-                    "first": _when(dates.min(), when) if not dates.empty else None,
-                    "last": _when(dates.max(), when) if not dates.empty else None})
+                    "first": first, "last": last})
     return sorted(out, key=lambda s: (s["table"], s["source"], s["file"]))
+
+
+def source_groups_section(estate, frames: dict[str, pd.DataFrame], control: Control) -> list[dict[str, Any]]:
+    """The ``source_groups`` key: the files of :func:`sources_section` one row per source and table.
+
+    What a printed pack lists (a monthly bulletin is 36 files, one source):
+    the number of files, the first and last file's names, the rows of all
+    of them and the span of their dates, under the same rules as each file.
+    """
+    records = records_control(control)
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for sf, name, rows, dates in _file_rows(estate, frames):
+        g = groups.setdefault((sf.table, sf.source), {"files": [], "rows": 0, "dates": []})
+        g["files"].append(name)
+        g["rows"] += len(rows)
+        if not dates.empty:
+            g["dates"].append(dates)
+    out = []
+    for (table, source), g in sorted(groups.items()):
+        guarded = _guarded(table, control)
+        counter = control if table in PERSON_TABLES else records
+        dates = pd.concat(g["dates"]) if g["dates"] else pd.Series(dtype=object)
+        first, last = _span(dates, table, guarded)
+        names = sorted(g["files"])
+        out.append({"source": source, "table": table, "files": len(names),
+                    "names": names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]}",
+                    "rows": figure(counter.count(float(g["rows"]), hidden=guarded)), "first": first, "last": last})
+    return out
 
 
 def _when(value: pd.Timestamp, grain: str) -> str | None:

@@ -40,11 +40,11 @@ def _series(table: dict[str, Any]) -> tuple[list[str], list[list[dict]], int]:
     return keys, columns, split
 
 
-def _ticks(keys: list[str], quarters: bool) -> tuple[list[int], list[str]]:
+def _ticks(keys: list[str], quarters: bool, narrow: bool) -> tuple[list[int], list[str]]:
     if not quarters:
-        return month_ticks(keys, every=3)
+        return month_ticks(keys, every=6 if narrow else 3)
     starts = [k.split("/")[0] for k in keys]
-    return month_ticks(starts, every=1)
+    return month_ticks(starts, every=2 if narrow else 1)
 
 
 def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | None:
@@ -56,7 +56,7 @@ def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | No
     keys, columns, split = _series(table)
     quarters = table["period"] == "quarter"
     panels = list(zip(table["columns"], columns))[:MAX_PANELS]
-    ncols = 1 if len(panels) == 1 else 2
+    ncols = 1 if len(panels) == 1 else 2 if len(panels) <= 4 else 3  # three across keeps eight panels to a page
     nrows = math.ceil(len(panels) / ncols)
     title = f"Incidents by category, by {'quarter' if quarters else 'month'}"
     any_hidden = any(c["hidden"] for _col, cells in panels for c in cells)
@@ -64,7 +64,7 @@ def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | No
         fig = new_figure(1.1 + 1.7 * nrows)
         axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
         x = list(range(len(keys)))
-        positions, labels = _ticks(keys, quarters)
+        positions, labels = _ticks(keys, quarters, narrow=ncols == 3)
         for ax, (column, cells) in zip(axes.ravel(), panels):
             heights = [c["value"] if c["value"] is not None else 0 for c in cells]
             ax.bar(x, heights, width=0.75, color=COLOURS["blue"], edgecolor=COLOURS["ink"], linewidth=0.4)

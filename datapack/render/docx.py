@@ -24,6 +24,8 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from datapack.adapters import guard
+from datapack.render.words import READING_MARK, reading_time, short_date
+from datapack.render.docx_layout import count_words, fill_contents, fill_reading_time, fit_tables
 from datapack.render.html import default_template_dirs
 from datapack.render.zipnorm import normalise_zip
 
@@ -107,14 +109,18 @@ def render_docx(context: dict[str, Any], charts: Iterable[Any] = (),
     """A facility's pack as Word document bytes (template ``pack.docx``)."""
     tpl = DocxTemplate(str(find_template(template_dirs)))
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["short_date"] = short_date
     images = {c.id: DescribedImage(tpl, c.png, c.alt, c.title) for c in charts}
     titles = {c.id: c.title for c in charts}
     alts = {c.id: c.alt for c in charts}
     anchors = _Anchors()
     namespace = {**context, "charts": {cid: {"image": images[cid], "title": titles[cid], "alt": alts[cid]}
                                        for cid in images},
-                 "anchor": anchors.anchor, "doclink": anchors.link}
+                 "anchor": anchors.anchor, "doclink": anchors.link, "reading_time": READING_MARK}
     tpl.render(namespace, jinja_env=env, autoescape=True)
+    fit_tables(tpl.docx)
+    fill_contents(tpl.docx)
+    fill_reading_time(tpl.docx, READING_MARK, reading_time(count_words(tpl.docx, READING_MARK)))
     # The template's own dates and editor would otherwise stand in every pack: the build's instead.
     props = tpl.docx.core_properties
     props.created = props.modified = dt.datetime.fromisoformat(context["built_at"]["iso"]).replace(tzinfo=None)

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 import jinja2
 from markupsafe import Markup
 
+from datapack.render.words import READING_MARK, reading_time
+
 #: The copy of ``templates/`` that a built wheel carries inside the package (see setup.py).
 PACKAGED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 #: ``templates/`` at the top of a checkout, beside the package: where analysts edit them.
@@ -103,8 +105,22 @@ def render_html(context: dict[str, Any], charts: Iterable[Any] = (),
     Templates see the context's keys; ``charts`` there is the mapping made by
     :func:`chart_views` in place of the list of chart ids.
     """
-    namespace = {**context, "charts": chart_views(charts)}
-    return environment(template_dirs).get_template("pack.html.j2").render(namespace)
+    namespace = {**context, "charts": chart_views(charts), "reading_time": READING_MARK}
+    page = environment(template_dirs).get_template("pack.html.j2").render(namespace)
+    return page.replace(READING_MARK, reading_time(count_words(page)))
+
+
+#: What is not read as text: scripts, styles, the charts' drawings (their alt text is in the captions).
+_UNREAD = re.compile(r"<(script|style|svg|head)\b.*?</\1>", re.S | re.I)
+
+
+def count_words(page: str) -> int:
+    """Words of an HTML pack's text before its first appendix heading, tags and drawings left out."""
+    body = _UNREAD.sub(" ", page)
+    appendix = re.search(r"<h[1-3][^>]*>\s*Appendix", body)
+    body = body[:appendix.start()] if appendix else body
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body)).replace(READING_MARK, " ")
+    return len(text.split())
 
 
 def render_index_html(context: dict[str, Any], template_dirs: Iterable[Path] | None = None) -> str:

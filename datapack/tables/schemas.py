@@ -113,6 +113,8 @@ TABLES: dict[str, list[Col]] = {
         Col("location", "str", "Where in the facility."),
         Col("arrival_date", "date", "When the person arrived."),
         Col("days_since_arrival", "float", "Days from arrival to the incident."),
+        Col("investigation", "str", "For a death: the status of its independent investigation (e.g. PPO "
+            "investigation ongoing, report published)."),
     ],
     "incident_counts": [
         Col("facility_id", "str", "Facility.", True),
