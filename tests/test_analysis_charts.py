@@ -176,6 +176,24 @@ def test_funnel_alt_text_names_the_facility_its_figure_and_its_flag():
     assert "HMP Testbridge" in words and "95% limits" in words and "99.8% limits" in words
 
 
+def test_funnel_names_each_peer_beside_its_point_and_ranks_them_in_the_alt_text():
+    c = _check(chart(context(), "funnel-self_harm"))
+    words = _svg_text(c.svg)
+    assert all(f"Peer {i}" in words for i in range(4))
+    # Peers 0-3 are at 90, 95, 100 and 105: highest first, as the chart reads from top to bottom.
+    assert "Other places, highest rate first: Peer 3 105.0; Peer 2 100.0; Peer 1 95.0; Peer 0 90.0." in c.alt
+
+
+def test_a_funnel_of_many_places_names_none_of_them():
+    from datapack.charts.funnel import MAX_LABELLED
+
+    section = _funnel()
+    section["points"] += [{"label": f"Place {i}", "this": False, "denominator": 500.0 + i, "value": 99.0,
+                           "hidden": False, "flag": "within"} for i in range(MAX_LABELLED)]
+    c = _check(chart(context(funnels={"self_harm": section}), "funnel-self_harm"))
+    assert "Place 3" not in _svg_text(c.svg) and "highest rate first" not in c.alt
+
+
 def test_funnel_with_the_facility_hidden_names_it_without_a_value():
     c = _check(chart(context(funnels={"self_harm": _funnel(this_hidden=True)}), "funnel-self_harm"))
     assert "HMP Testbridge's figure is not shown because the number is small" in c.alt

@@ -10,6 +10,7 @@ pack's own place is hidden it is named on the axis with no value.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from matplotlib.lines import Line2D
@@ -23,6 +24,16 @@ LEVELS = {0.95: ("95% limits", (0, (5, 3))), 0.998: ("99.8% limits", (0, (1, 2))
 WHERE = {"peers": "{group} peers", "type": "places of its type", "all": "all places"}  # "all": the estate view
 FLAG_WORDS = {"above_99.8": "above the 99.8% limit", "above_95": "above the 95% limit", "within": "within the limits",
               "below_95": "below the 95% limit", "below_99.8": "below the 99.8% limit"}
+
+
+#: Up to this many other places, each is named beside its point (peers identifiable, issue 10.4).
+MAX_LABELLED = 12
+
+
+def short_name(name: str) -> str:
+    """A place's name without its leading service initials: ``Kestrel Moor`` for ``HMP Kestrel Moor``."""
+    short = re.sub(r"^(?:(?:[A-Z]{2,}|&)\s+)+", "", str(name)).strip()
+    return short or str(name)
 
 
 def _size_label(per: str, window: str = "12 months") -> str:
@@ -78,6 +89,12 @@ def funnel_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, byte
                          markeredgecolor=COLOURS["grey"], markeredgewidth=0.5)
             ax.plot([p["denominator"] for p in others], [p["value"] for p in others], zorder=3, **style)
             handles.append(Line2D([], [], label="Other places compared", **style))
+            if len(others) <= MAX_LABELLED:  # a peer group is few enough to name each place
+                for p in others:  # to the left of a point near the right edge, so the name stays inside
+                    right = _across(p["denominator"], log_x, lo_x, hi_x) > 0.85
+                    ax.annotate(short_name(p["label"]), (p["denominator"], p["value"]), xytext=(-4 if right else 4, 3),
+                                textcoords="offset points", ha="right" if right else "left", fontsize=6.5,
+                                color=COLOURS["grey"], zorder=3)
         shown = [p["value"] for p in others] + [section["target"]]
         if this and this["value"] is not None:
             shown.append(this["value"])
@@ -99,14 +116,21 @@ def funnel_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, byte
                    fontsize=7.5, title="Limits allow for over-dispersion" if section["adjusted"] else None,
                    title_fontsize=7.5, alignment="left")
         png, svg = save(fig)
-    return title, _alt(section, this, name, len(others), threshold), png, svg
+    return title, _alt(section, this, name, others, threshold), png, svg
+
+
+def _across(x: float, log_x: bool, lo_x: float, hi_x: float) -> float:
+    """How far across the axis ``x`` lies, 0 (left) to 1 (right)."""
+    if log_x:
+        return (math.log(x) - math.log(lo_x)) / (math.log(hi_x) - math.log(lo_x))
+    return (x - lo_x) / (hi_x - lo_x)
 
 
 def _mark_this(ax: Any, this: dict[str, Any], name: str, log_x: bool, lo_x: float, hi_x: float,
                threshold: Any) -> None:
     """The pack's own place: a large labelled diamond, or its name on the axis when its figure is hidden."""
     x = this["denominator"]
-    where = (math.log(x) - math.log(lo_x)) / (math.log(hi_x) - math.log(lo_x)) if log_x else (x - lo_x) / (hi_x - lo_x)
+    where = _across(x, log_x, lo_x, hi_x)
     ha, dx = ("right", -9) if where > 0.6 else ("left", 9)
     if this["value"] is None:
         on_axis = blended_transform_factory(ax.transData, ax.transAxes)
@@ -126,8 +150,11 @@ def _where(section: dict[str, Any]) -> str:
     return WHERE.get(section["compared_with"], "other places").format(group=section["group"])
 
 
-def _alt(section: dict[str, Any], this: dict[str, Any] | None, name: str, n_others: int, threshold: Any) -> str:
-    """What the chart shows and the place's position against the limits."""
+def _alt(section: dict[str, Any], this: dict[str, Any] | None, name: str, others: list[dict[str, Any]],
+         threshold: Any) -> str:
+    """What the chart shows, the place's position against the limits and, where they are named on the chart,
+    the other places' rates."""
+    n_others = len(others)
     label = section["label"]
     what = label[:1].lower() + label[1:] if label[1:2].islower() else label
     places = f"{n_others or 'no'} other place{'s' if n_others != 1 else ''}"
@@ -145,6 +172,10 @@ def _alt(section: dict[str, Any], this: dict[str, Any] | None, name: str, n_othe
         value = f"{number(this['value'])} {section['per']}"
         parts.append(f"{name}: {value}, {position} ({target})." if position else
                      f"{name}: {value} ({target}); no position against the limits is given.")
+    if others and n_others <= MAX_LABELLED:
+        ranked = sorted(others, key=lambda p: (-p["value"], p["label"]))
+        parts.append("Other places, highest rate first: "
+                     + "; ".join(f"{short_name(p['label'])} {number(p['value'])}" for p in ranked) + ".")
     if section["adjusted"]:
         parts.append("The limits allow for over-dispersion between places.")
     parts.append("Places whose counts are too small to show are left off.")
