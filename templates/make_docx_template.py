@@ -249,9 +249,9 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     _para(doc, "{%p if enquiry.reviewed %}")
     doc.add_heading("Reviewed: nothing to highlight", level=3)
-    _para(doc, "{%p for r in enquiry.reviewed %}")
-    _para(doc, "{{ r.title }} ({{ r.subjects }})", style="List Bullet")
-    _para(doc, "{%p endfor %}")
+    # One paragraph, not a bullet each: the list is long for a small unit and says the same kind of thing.
+    _para(doc, "{% for r in enquiry.reviewed %}{{ r.title }} ({{ r.subjects }}){% if not loop.last %}; "
+               "{% else %}.{% endif %}{% endfor %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p if indicators %}")
     # One rate unit for the whole table goes above it, not in every row (it would wrap each row to five lines).
@@ -259,14 +259,18 @@ def build() -> Document:
     _para(doc, "{%p if " + units + "|length == 1 %}")
     _para(doc, "Rates in this table are {{ (" + units + ")|first }}.")
     _para(doc, "{%p endif %}")
+    # Where every indicator has the same position among peers (none compared, say), it is said once above.
+    same = "(indicators|map(attribute='peer.text')|unique|list|length == 1 and not indicators|selectattr('peer.band')|list)"
+    _para(doc, "{%p if " + same + " %}")
+    _para(doc, "Among peers, every indicator: {{ indicators[0].peer.text }}.")
+    _para(doc, "{%p endif %}")
     _table(doc, "{{ anchor('table-indicators') }}Key indicators: the last {{ indicators[0].window }}, against the "
            "previous {{ indicators[0].window }} and against peers",
            ["Indicator", "Last {{ indicators[0].window }}", "Rate", "Change", "Among peers", "Control chart"],
            ["{{ row.label }}", "{{ row.last.text }}", "{{ row.rate.text }}{% if row.rate.value is not none and (" + units + ")|length > 1 %} "
             "{{ row.per }}{% endif %}", "{{ row.change.arrow }} {{ row.change.text }}",
-            "{{ row.peer.text }}{% if row.peer.flag and row.peer.flag != 'within' %}; {{ row.peer.band }} "
-            "({{ row.peer.flag_text|lower }})"
-            "{% endif %}", "{{ row.spc.text }}"], "for row in indicators")
+            "{% if " + same + " %}as above{% else %}{{ row.peer.text }}{% if row.peer.flag and row.peer.flag != "
+            "'within' %}; {{ row.peer.band }} ({{ row.peer.flag_text|lower }}){% endif %}{% endif %}", "{{ row.spc.text }}"], "for row in indicators")
     _para(doc, "{%p else %}")
     _table(doc, "Key indicators", ["Indicator", "Figure", "Note"],
            ["{{ row.label }}", "{{ row.figure.text }}", "{{ row.note or '' }}"], "for row in glance.indicators")
@@ -432,6 +436,26 @@ def build() -> Document:
                "{{ followup_progress.since_last_visit.made_before.text }} recommendations made before it, "
                "{{ followup_progress.since_last_visit.achieved.text }} are now achieved and "
                "{{ followup_progress.since_last_visit.outstanding.text }} are still outstanding.")
+    _para(doc, "{%p endif %}")
+    then = "indicators|selectattr('then')|list"
+    moved = "indicators|selectattr('then')|selectattr('then.change.word', 'in', ['up', 'down'])|list"
+    steady = "indicators|selectattr('then')|rejectattr('then.change.word', 'in', ['up', 'down'])|list"
+    _para(doc, "{%p if " + then + " %}")
+    _para(doc, "{%p if " + moved + " %}")
+    _table(doc, "{{ anchor('table-then-and-now') }}The key indicators then and now: the {{ (" + then + ")[0].window }} "
+           "before the last visit ({{ (" + then + ")[0].then.period }}) against the last {{ (" + then + ")[0].window }} "
+           "({{ (" + then + ")[0].periods.last }}), those that moved",
+           ["Indicator", "Before the visit", "Rate then", "Rate now", "Change"],
+           ["{{ row.label }}", "{{ row.then.count.text }}", "{{ row.then.rate.text }}", "{{ row.then.now.text }}",
+            "{{ row.then.change.arrow }} {{ row.then.change.text }}"], "for row in " + moved)
+    _para(doc, "{%p endif %}")
+    _para(doc, "Rates {{ (" + then + ")[0].per }}.{% if " + steady + " %} About the same as before the visit, or too few "
+               "to compare: {{ (" + steady + ")|map(attribute='label')|join('; ') }}.{% endif %} Counts of people, "
+               "crowding and figures published for longer periods are not set against the visit; every figure is in "
+               "the HTML pack.")
+    _para(doc, "{%p elif followup_progress.since_last_visit and indicators %}")
+    _para(doc, "The key indicators are not set against the months before the last visit: the monthly figures do not "
+               "reach back a whole {{ indicators[0].window }} before it.")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p if followup_progress.repeated_themes %}")
     _para(doc, "Themes raised at more than one visit: {% for t in followup_progress.repeated_themes %}{{ t.theme }} "

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from datapack.analysis import counts
+from datapack.analysis.indicators import window_figures
 from datapack.analysis.text import figure, no_data
 from datapack.disclosure import Control, Shown
 
@@ -180,3 +181,35 @@ def rare_reading(a: Any, fid: str, ind: Any) -> str | None:
     p = "< 0.001" if test.p_value < 0.001 else f"= {test.p_value:.3f}"
     return (f"{last.text} in the latest period against {prev.text} in the one before ({per}): {changed} "
             f"(exact Poisson test, p {p}).")
+
+
+def before_visit(a: Any, fid: str, ind: Any, visit_start: Any) -> dict[str, Any] | None:
+    """An indicator "then and now": its count and rate over the window that ended the month before the last
+    visit began, against the last window, and the change in rate; None where that cannot be said honestly.
+
+    Not given for crowding (a latest month, not a window), for counts of people (they cannot be added up
+    from months), for indicators read from published counts of longer periods, or when the monthly series
+    does not reach back over the whole window before the visit, or the windows overlap.
+    """
+    if visit_start is None or pd.isna(visit_start) or ind.kind == "crowding" or ind.id in a.results.own_windows \
+            or ind.numerator.count == "individuals" or a.results.windows is None:
+        return None
+    months = window_months(a, ind.id)
+    last = pd.Timestamp(visit_start).to_period("M") - 1
+    first = last - (months - 1)
+    if last >= a.results.windows.span("last")[0]:  # the visit is inside the last window: nothing to compare
+        return None
+    series = a.results.series
+    part = series[(series["facility_id"] == fid) & (series["indicator"] == ind.id)
+                  & (series["month"] >= first) & (series["month"] <= last)]
+    if len(part) < months or part["count"].isna().any():
+        return None
+    basis = a.basis(fid)
+    count, base = window_figures(part, pd.Series({fid: basis}))
+    then = rate_of(a.control_for(fid, ind.id), count.get(fid), base.get(fid), scale=ind.scale, basis=basis,
+                   months=months)
+    now = indicator_rate(a, fid, ind, "last")
+    change = (now.rate.value / then.rate.value - 1 if then.rate.value and now.rate.value is not None
+              else None)
+    return {"period": counts.period_label(first, last), "count": then.count_figure(), "rate": then.rate_figure(),
+            "now": now.rate_figure(), "change": change, "then_count": then.count.value, "now_count": now.count.value}

@@ -85,6 +85,16 @@ def _change(p: dict[str, Any], good: str, control: Any) -> dict[str, Any]:
     return {"text": f"{word} {abs(change):.0%}{judged}", "arrow": "↑" if up else "↓", "word": word}
 
 
+def _then(found: dict[str, Any] | None, good: str, control: Any) -> dict[str, Any] | None:
+    """The indicator over the window before the last visit, against now, worded as the key indicators' change."""
+    if found is None:
+        return None
+    change = _change({"change": found["change"], "last_count": found["now_count"], "prev_count": found["then_count"]},
+                     good, control)
+    return {"period": found["period"], "count": found["count"], "rate": found["rate"], "now": found["now"],
+            "change": change}
+
+
 #: Fewer months than this with any event (under one month in six of three years), and no signal: a sentence, not a chart.
 SPARSE_MONTHS = 6
 
@@ -103,6 +113,9 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
     framework_id = analysis.framework_id(facility_id)
     framework = analysis.definitions.frameworks.get(framework_id)
     titles = {s.id: s.title for s in framework.sections} if framework else {}
+    visits = analysis.estate.table("visits")
+    starts = visits.loc[visits["facility_id"].astype(str) == facility_id, "start"] if not visits.empty else None
+    visit_start = starts.max() if starts is not None and not starts.empty else None
     rows = []
     for ind in analysis.definitions.indicators:
         p = analysis.period(facility_id, ind.id)
@@ -133,6 +146,7 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
             "trend": figures.trend_rows(analysis, facility_id, ind),
             "rare": figures.rare_reading(analysis, facility_id, ind),
             "peer": {**(against := _peer(peer, control)), "band": band(against["flag"], ind.good_direction)},
+            "then": _then(figures.before_visit(analysis, facility_id, ind, visit_start), ind.good_direction, shown),
             "spc": {"icon": icon, "text": ICON_TEXT.get(icon, "Not charted"),
                     "trial": bool(result.trial) if result is not None else None,
                     "chart": f"spc-{ind.id}" if result is not None else None},

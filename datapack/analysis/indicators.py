@@ -343,7 +343,6 @@ def _periods(frame: pd.DataFrame, rows: pd.DataFrame | dict | None, ind: Indicat
     for name in PERIODS:
         first, last = windows.span(name)
         part = frame[(frame["month"] >= first) & (frame["month"] <= last)]
-        grouped = part.groupby("facility_id")
         status = pd.Series(np.where(recorded.to_numpy(), "value", None), index=fids.to_numpy(), dtype=object)
         symbol = pd.Series(None, index=fids.to_numpy(), dtype=object)
         if ind.kind == "crowding":  # the latest month's figures, not a sum
@@ -356,15 +355,11 @@ def _periods(frame: pd.DataFrame, rows: pd.DataFrame | dict | None, ind: Indicat
                 count = count.reindex(fids, fill_value=0.0).where(recorded.to_numpy())
             elif ind.numerator.count == "individuals":  # people cannot be added up from months
                 count = pd.Series(np.nan, index=fids.to_numpy())
-            else:
-                count = grouped["count"].sum(min_count=1).where(grouped["count"].count() == grouped.size())
+            summed, base = window_figures(part, basis)
+            if ind.numerator.count != "individuals":
+                count = summed
             if from_counts:
                 count, status, symbol = _given(count, rows, name, fids, recorded, status, symbol)
-            # population: the average month; throughput: the total over the period
-            base = grouped["base"].mean()
-            totals = grouped["base"].sum(min_count=1)
-            use_total = basis.reindex(base.index).eq("throughput")
-            base = base.where(~use_total, totals)
         out[f"{name}_count"] = pd.Series(count).reindex(fids).to_numpy()
         out[f"{name}_base"] = np.nan if no_base else pd.Series(base).reindex(fids).to_numpy()
         out[f"{name}_rate"] = out[f"{name}_count"] / out[f"{name}_base"] * scale
@@ -378,6 +373,20 @@ def _periods(frame: pd.DataFrame, rows: pd.DataFrame | dict | None, ind: Indicat
         right = out["prev_rate"].where(out["prev_base"].notna(), out["prev_count"])
         out["change"] = np.where(right > 0, left / right - 1, np.nan)
     return out
+
+
+def window_figures(part: pd.DataFrame, basis: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Per facility, the count over a run of monthly rows and its base: the one rule for every window.
+
+    The count is unknown when any month's is; the base is the average month of a population and the total
+    of a throughput (``basis`` by facility).
+    """
+    grouped = part.groupby("facility_id")
+    count = grouped["count"].sum(min_count=1).where(grouped["count"].count() == grouped.size())
+    base = grouped["base"].mean()
+    totals = grouped["base"].sum(min_count=1)
+    use_total = basis.reindex(base.index).eq("throughput")
+    return count, base.where(~use_total, totals)
 
 
 def _given(count: pd.Series, given: dict[str, Any], name: str, fids: pd.Series, recorded: pd.Series,

@@ -30,8 +30,9 @@ from datapack.render.html import default_template_dirs
 from datapack.render.zipnorm import normalise_zip
 
 TEMPLATE_NAME = "pack.docx"
-#: Width of a chart on the page (A4 with 20 mm margins leaves 170 mm).
-CHART_WIDTH = Mm(165)
+#: Width of a chart on the page (A4 with 20 mm margins leaves 170 mm; a little less keeps charts and their
+#: captions together on a page).
+CHART_WIDTH = Mm(150)
 
 
 class DescribedImage(InlineImage):
