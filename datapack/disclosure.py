@@ -69,6 +69,27 @@ class Control:
         """True when ``n`` people are too few to be described."""
         return n is not None and not _nan(n) and 0 < n < self.min_people
 
+    def groups_mask(self, people: np.ndarray) -> np.ndarray:
+        """Which groups of a breakdown of people (shown with its total) are not described, in any audience.
+
+        A group of 1 to ``min_people - 1`` is hidden. A reader knows the hidden
+        groups add up to the total less the groups shown, and that each holds
+        at least one person; so while that pins any of them (one group hidden
+        alone, or every hidden group holding exactly one), the smallest group
+        still shown is hidden too. The outputs say the same words for every
+        hidden group, so a reader cannot tell which is the small one. Groups
+        of nobody are never hidden (a zero identifies nobody). In public
+        outputs the threshold is the same, so the same rule holds there.
+        """
+        people = np.asarray(people, dtype=float)
+        hidden = (people > 0) & (people < self.min_people)
+        while hidden.any() and (hidden.sum() == 1 or people[hidden].sum() == hidden.sum()):
+            rest = np.where(~hidden & (people > 0), people, np.inf)
+            if not np.isfinite(rest).any():
+                break
+            hidden[int(np.argmin(rest))] = True
+        return hidden
+
     def rounded(self, n: float) -> float:
         base = self.settings.rounding
         return float(base * math.floor(n / base + 0.5)) if base else float(n)

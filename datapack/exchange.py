@@ -348,7 +348,10 @@ def _context(frame: pd.DataFrame, control: Control) -> pd.DataFrame:
     """Counts of people (unit 'people') hidden when small, and so that none can be worked back from a total."""
     frame = frame.assign(status=np.where(frame["value"].isna(), "missing", "value"))
     people = frame["unit"].fillna("").astype(str).str.lower().isin(["people", "persons", "count"])
-    for _, part in frame[people].groupby(["facility_id", "period_start"]):
+    # one table per place, date and characteristic ('Age band: 18-20' and 'Age band: 21-24' together; a
+    # measure such as receptions alone), so each is protected against its own total
+    head = frame["factor"].fillna("").astype(str).str.partition(":")[0].str.strip().str.lower()
+    for _, part in frame[people].groupby([frame["facility_id"], frame["period_start"], head]):
         mask = control.table_mask(pd.DataFrame([part["value"].to_numpy(float)]), totals=True).iloc[0].to_numpy()
         frame.loc[part.index, "value"] = [_value(control.count(v, h)) for v, h in zip(part["value"], mask)]
         frame.loc[part.index[mask], "status"] = "suppressed"

@@ -58,6 +58,23 @@ class Indicator(_Strict):
     unit: Literal["events", "people", "hours", "percent"] = "events"
 
 
+class Measure(_Strict):
+    """A figure the place reports about its regime or outcomes (time out of cell, settled
+    accommodation on release ...), read from the ``context`` table where its ``factor`` is one of
+    ``factors`` (matched ignoring case, spaces and punctuation). Shown as held, latest against a
+    year before, never charted or flagged: a level, not a count of events.
+    """
+
+    id: str
+    label: str
+    factors: list[str] = Field(min_length=1, description="context factors that hold it (the first found is used).")
+    unit: Literal["hours", "percent", "people", "days", "number"] = "number"
+    summed: bool = Field(False, description="Summed over the last 12 months (receptions), not the latest value.")
+    good_direction: Direction = "neutral"
+    sections: dict[str, str] = Field(default_factory=dict, description="Framework id -> section id; a measure "
+                                     "with none is shown with the population profile.")
+
+
 class Section(_Strict):
     id: str
     title: str
@@ -76,6 +93,7 @@ class IndicatorSet(_Strict):
     version: str
     frameworks: dict[str, Framework]
     indicators: list[Indicator]
+    measures: list[Measure] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> "IndicatorSet":
@@ -89,7 +107,11 @@ class IndicatorSet(_Strict):
                 if kind in claimed:
                     raise ValueError(f"facility type {kind!r} is claimed by frameworks {claimed[kind]!r} and {name!r}")
                 claimed[kind] = name
-        for ind in self.indicators:
+        ids = [m.id for m in self.measures]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"measure ids must be unique; repeated: {', '.join(dupes)}")
+        for ind in [*self.indicators, *self.measures]:
             for framework, section in ind.sections.items():
                 if framework not in self.frameworks:
                     raise ValueError(f"{ind.id}: unknown framework {framework!r}")

@@ -282,6 +282,27 @@ def build() -> Document:
     _para(doc, "{%p if population.available %}")
     _para(doc, "The figures by month are in the HTML pack and in data.xlsx (sheet \"Population\").")
     _para(doc, "{%p endif %}")
+    _para(doc, "{%p if population.profile.available or measures|rejectattr('section')|list %}")
+    _para(doc, "Who is held", style="Heading 2")
+    _para(doc, "{%p if population.profile.available %}")
+    _para(doc, "{{ population.profile.summary }}")
+    _para(doc, "{%p for c in population.profile.characteristics %}")
+    _para(doc, "{{ c.name }} ({{ c.count_date|short_date }}, {{ c.total.text }} counted): {{ c.line }}.")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if population.profile.hidden_note %}")
+    _para(doc, "{{ population.profile.hidden_note }}")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p else %}")
+    _para(doc, "{{ held.profile }}")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p for r in measures|rejectattr('section') %}")
+    _para(doc, "{{ r.label }}: {{ r.latest.text }} ({{ r.when }}){% if r.turnover %}, {{ r.turnover }}{% endif %}"
+               "{% if r.then %}; {{ r.then.text }} a year before ({{ r.then_when }}), {{ r.change }}{% endif %}"
+               "{% if r.peers %}; median of {{ r.peer_count }} places of its type {{ r.peers.text }}{% endif %}.")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p elif held.profile %}")
+    _para(doc, "{{ held.profile }}")
+    _para(doc, "{%p endif %}")
 
     doc.add_heading("3. {{ framework.title }}", level=1)
     _para(doc, "Each indicator: its latest and previous figures and a one-line reading, with a control chart of its "
@@ -297,7 +318,8 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for section in framework.sections %}")
     _para(doc, "{{ section.title }}", style="Heading 2")
-    _para(doc, "{%p if not indicators|selectattr('section', 'equalto', section.id)|list %}")
+    _para(doc, "{%p if not indicators|selectattr('section', 'equalto', section.id)|list and not "
+               "measures|selectattr('section', 'equalto', section.id)|list %}")
     _para(doc, "No indicator for {{ section.title|lower }} is held for this facility.")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for row in indicators|selectattr('section', 'equalto', section.id) %}")
@@ -325,6 +347,14 @@ def build() -> Document:
     _para(doc, "{{ indicators|selectattr('section', 'equalto', section.id)|selectattr('too_few')|"
                "map(attribute='too_few')|join(' ') }}")
     _para(doc, "{%p endif %}")
+    _para(doc, "{%p if measures|selectattr('section', 'equalto', section.id)|list %}")
+    _table(doc, "{{ section.title }}: measures the place reports",
+           ["Measure", "Latest", "A year before", "Change", "Places of its type (median)"],
+           ["{{ r.label }}", "{{ r.latest.text }} ({{ r.when }})",
+            "{% if r.then %}{{ r.then.text }} ({{ r.then_when }}){% else %}not held{% endif %}", "{{ r.change or '' }}",
+            "{% if r.peers %}{{ r.peers.text }} ({{ r.peer_count }} places){% else %}too few hold it{% endif %}"],
+           "for r in measures|selectattr('section', 'equalto', section.id)")
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
 
     doc.add_heading("4. People, moments and practices at heightened risk", level=1)
@@ -342,7 +372,7 @@ def build() -> Document:
     _para(doc, "{{ held.mix or 'No practice can be compared by group for this facility: too few people, or no group "
                "recorded on the incidents.' }}")
     _para(doc, "{%p endif %}")
-    _para(doc, "{%p for block in equality %}")
+    _para(doc, "{%p for block in equality|selectattr('flagged') %}")
     _para(doc, "{{ block.practice_label }} by {{ block.characteristic_label }}", style="Heading 3")
     _chart(doc, "block.chart")
     _table(doc, "People involved against the people held ({{ block.confidence }}% confidence interval)",
@@ -351,6 +381,13 @@ def build() -> Document:
             "{% if r.reportable %}{{ '%.2f'|format(r.ratio) }}{% if r.low is not none %} ({{ '%.2f'|format(r.low) }}"
             " to {{ '%.2f'|format(r.high) }}){% endif %}{% endif %}", "{{ r.label }}"], "for r in block.rows")
     _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if equality|rejectattr('flagged')|list %}")
+    _para(doc, "No group was raised (each interval includes 1, the rate is within the threshold, or the group is too "
+               "few to report; each group's "
+               "figures are in the HTML pack and data.xlsx, sheet \"Equality\"): {% for block in "
+               "equality|rejectattr('flagged') %}{{ block.practice_label|lower }} by {{ block.characteristic_label }}"
+               "{{ '; ' if not loop.last }}{% endfor %}.")
+    _para(doc, "{%p endif %}")
     doc.add_heading("Survey answers by group", level=2)
     _para(doc, "{%p if survey_groups|selectattr('rows')|list %}")
     _table(doc, "Survey answers that differ significantly by group",
@@ -478,7 +515,10 @@ def build() -> Document:
     _para(doc, "{%p endif %}")
     _para(doc, "Past visits", style="Heading 2")
     _para(doc, "{%p if visits %}")
-    _table(doc, "Past visits, latest first", ["Started", "Ended", "Type", "Body", "Ratings"],
+    _para(doc, "{%p if judgements %}")
+    _para(doc, "{{ judgements }}")
+    _para(doc, "{%p endif %}")
+    _table(doc, "Past visits, latest first", ["Started", "Ended", "Type", "Body", "Judgements"],
            ["{{ v.start|short_date }}", "{{ v.end|short_date or '' }}", "{{ v.type or '' }}", "{{ v.body or '' }}",
             "{{ v.ratings_text or '' }}"], "for v in visits")
     _para(doc, "{%p else %}")

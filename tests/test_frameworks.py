@@ -45,9 +45,17 @@ def test_a_section_with_no_indicator_held_is_one_line_saying_so(demo_analysis):
     from datapack.render import render_html
 
     context = _context(demo_analysis, "KSM")
+    held = [m for m in context["measures"] if m["section"] == "purposeful_activity"]
+    assert held, "the demo holds KSM's time out of cell"
     html = render_html(context, facility_charts(context))
     assert '<h3 id="section-purposeful_activity">3. Purposeful activity</h3>' in html
+    assert "Purposeful activity: measures the place reports" in html
+    assert "No indicator for purposeful activity is held for this facility." not in html
+    # Without the measures, the section has nothing held: one line says so.
+    context = {**context, "measures": [m for m in context["measures"] if m["section"] != "purposeful_activity"]}
+    html = render_html(context, facility_charts(context))
     assert "No indicator for purposeful activity is held for this facility." in html
+    assert "Purposeful activity: measures the place reports" not in html
 
 
 def _shipped() -> dict:

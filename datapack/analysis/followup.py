@@ -102,12 +102,38 @@ def visits_section(frame: pd.DataFrame, control: Control, built_at: dt.datetime)
             if score is not None and not pd.isna(score):
                 ratings.append({"test": label, "score": figure(records.count(float(score))),
                                 "label": RATING_LABELS.get(int(score), "")})
+        overall, framework = clean(row.get("overall_rating")), clean(row.get("framework"))
+        parts = ([f"Overall: {overall}"] if overall else []) + \
+            [f"{r['test']}: {r['score']['text']} ({r['label']})" for r in ratings]
         out.append({"id": clean(row.get("visit_id")), "start": date_label(row.get("start")),
                     "start_iso": date_iso(row.get("start")), "end": date_label(row.get("end")),
                     "type": clean(row.get("visit_type")), "body": clean(row.get("body")), "ratings": ratings,
-                    "ratings_text": "; ".join(f"{r['test']}: {r['score']['text']} ({r['label']})" for r in ratings)
-                    or None})
+                    "overall": overall, "framework": framework,
+                    "ratings_text": "; ".join(parts) + (f" ({framework})" if parts and framework else "") or None})
     return out
+
+
+def judgements_text(visits: list[dict[str, Any]]) -> str | None:
+    """One sentence on the latest judgements against the ones before (from ``visits_section``), or None."""
+    judged = [v for v in visits if v["ratings"] or v["overall"]]
+    if not judged:
+        return None
+    last = judged[0]
+    before = judged[1] if len(judged) > 1 else None
+    said = []
+    if last["overall"]:
+        was = f", {before['overall']} before" if before and before["overall"] and before["overall"] != last["overall"] \
+            else (", the same as before" if before and before["overall"] == last["overall"] else "")
+        said.append(f"overall {last['overall']}{was}")
+    earlier = {r["test"]: r for r in before["ratings"]} if before else {}
+    for r in last["ratings"]:
+        prev = earlier.get(r["test"])
+        move = "" if prev is None else (" (the same as before)" if prev["score"]["value"] == r["score"]["value"]
+                                        else f" (was {prev['score']['text']}, {prev['label']})")
+        said.append(f"{r['test'].lower()} {r['score']['text']}, {r['label']}{move}")
+    lead = f"At the visit that began {last['start']}" + (f" ({last['framework']})" if last["framework"] else "")
+    versus = f"; compared with the visit that began {before['start']}" if before else ""
+    return f"{lead}{versus}: " + "; ".join(said) + "."
 
 
 def progress_section(frame: pd.DataFrame, visits: pd.DataFrame, control: Control, built_at: dt.datetime) -> dict[str, Any]:

@@ -66,10 +66,22 @@ def held_section(estate: Any, frames: dict[str, pd.DataFrame], facility: dict[st
         "mix": _line(estate, frames, "context", "No population mix by group is held",
                      "add a source for the context table (the people held by ethnicity, religion, age ...) to "
                      "compare practices by group", "none is held for this facility"),
+        "profile": _profile(estate, frames),
     }
     columns = missing_columns(estate)
     return {**lines, "columns": columns,
             "lines": [text for text in lines.values() if text] + [c["text"] for c in columns]}
+
+
+def _profile(estate: Any, frames: dict[str, pd.DataFrame]) -> str | None:
+    what = ("No population profile is held (the people held by age, legal status, nationality ...): add a source "
+            "for the context table whose factor reads '<characteristic>: <group>' (e.g. 'Age band: 18-20')")
+    if not estate.held("context"):
+        return what + "."
+    frame = frames.get("context")
+    if frame is None or frame.empty or not frame["factor"].astype(str).str.contains(":", regex=False).any():
+        return "No population profile is held for this facility: no context source has people by group for it."
+    return None
 
 
 def _line(estate: Any, frames: dict[str, pd.DataFrame], table: str, what: str, fill: str, here: str) -> str | None:

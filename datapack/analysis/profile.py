@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 import datapack
-from datapack.analysis import deaths, followup, glance, held, incidents, population, provenance, surveys
+from datapack.analysis import deaths, followup, glance, held, incidents, measures, population, provenance, surveys
 from datapack.analysis.text import (TYPE_LABELS, built_label, clean, date_label, figure, month_end_label, month_key,
                                     month_label, no_data, slug)
 from datapack.disclosure import Control
@@ -122,6 +122,7 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     facility = _facility(match.iloc[0].to_dict(), facility_slugs(estate)[facility_id], control)
     basis = population.basis_for(facility["type"])
     pop = population.population_section(frames["population"], basis, control)
+    pop["profile"] = measures.profile_section(frames["context"], control)
     end = incidents.window_end(estate.table("incidents"))
     inc = (analysis.incidents_table(facility_id) if analysis is not None else
            incidents.incidents_section(frames["incidents"], end, population.monthly(frames["population"]), basis,
@@ -134,6 +135,7 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
     recs = followup.recommendations_section(frames["recommendations"], control, built_at)
     windows = inc.get("windows") or {}
     window_start = pd.Period(windows["last"]["first"], freq="M").start_time if windows.get("last") else None
+    visits = followup.visits_section(frames["visits"], control, built_at)
     dead = deaths.deaths_section(frames["incidents"], frames["visits"], window_start, control)
     charts = [c for c, used in (("population", pop["available"]), ("incidents", bool(inc.get("table"))),
                                 ("recommendations", recs["available"])) if used]
@@ -159,7 +161,8 @@ def facility_context(estate, facility_id: str, control: Control, built_at: dt.da
         "incidents": inc,
         "surveys": survey_list,
         "recommendations": recs,
-        "visits": followup.visits_section(frames["visits"], control, built_at),
+        "visits": visits,
+        "judgements": followup.judgements_text(visits),
         "deaths": dead,
         "sources": sources,
         "source_groups": provenance.source_groups_section(estate, frames, control),
@@ -189,6 +192,7 @@ def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict
                                                           lambda v: v[v["facility_id"] == facility_id]),
                                                       analysis.control, analysis.as_of.to_pydatetime()),
         "framework": _framework(analysis, facility_id),
+        "measures": _measures(analysis, facility_id),
         "settings": analysis.settings.model_dump(),
     }
     _choose_charts(keys, every=analysis.settings.charts == "all")
@@ -246,7 +250,21 @@ def _no_analysis() -> dict[str, Any]:
             "survey_groups": [], "followup_progress": {"repeated_themes": [], "escalate": [], "since_last_visit": None},
             "culture": {"gaps": [], "comments": []},
             "framework": {"id": None, "title": "Indicators", "sections": [], "indicators_version": None},
-            "settings": {}}
+            "measures": [], "settings": {}}
+
+
+def _measures(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
+    """The regime and outcome measures held for the facility, placed in its framework's sections."""
+    context = analysis.estate.table("context")
+    if context.empty:
+        return []
+    kinds = analysis.estate.facilities.set_index("facility_id")["facility_type"].astype(str)
+    same_type = [f for f in kinds.index[kinds == kinds.get(facility_id)] if f != facility_id]
+    pop = analysis.estate.table("population")
+    return measures.measures_section(
+        context[context["facility_id"].astype(str) == facility_id], context, facility_id, same_type,
+        analysis.definitions, analysis.framework_id(facility_id), analysis.control, analysis.settings.min_peers,
+        population.monthly(pop[pop["facility_id"].astype(str) == facility_id]))
 
 
 def _framework(analysis: Any, facility_id: str) -> dict[str, Any]:

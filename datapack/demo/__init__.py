@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from datapack.demo import followup, staff_survey, surveys
+from datapack.demo import followup, regime, staff_survey, surveys
 from datapack.demo.config import write_config
 from datapack.demo.deaths import background_deaths, planted_deaths
 from datapack.demo.estate import NAMED, REAL_NAMES, build_estate
@@ -123,6 +123,10 @@ def _generate(out_dir: Path, seed: int, facilities: int, months: int, end: dt.da
     mix = population_mix(estate, timeline, pop, pools)
     write_population_mix(mix, estate, src / "population" / "population_mix.csv")
     written.append(src / "population" / "population_mix.csv")
+    written.append(regime.write(regime.population_profile(estate, timeline, pop, pools, _rng(seed, "profile")),
+                                src / "population" / "population_profile.csv"))
+    written.append(regime.write(regime.regime_measures(estate, timeline, pop, _rng(seed, "regime")),
+                                src / "population" / "regime_measures.csv"))
 
     waves = surveys.waves(end)
     paths, shares = surveys.write_detainee_surveys(estate, end, _rng(seed, "detainee survey"), src / "surveys")

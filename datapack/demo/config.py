@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from datapack.demo import vocab
+from datapack.demo.regime import MEASURES
 from datapack.demo.staff_survey import ESTABLISHMENT
 from datapack.demo.writers import BULLETIN_SHEET, CSV_HEADINGS, INCIDENT_SHEET, XLSX_HEADINGS
 
@@ -55,6 +56,18 @@ def sources(latest_year: int) -> list[tuple[str, dict[str, Any]]]:
           "columns": {"facility": "Establishment", "period_start": "Count date"},
           "unpivot": {"pattern": "^Ethnicity: ", "names_to": "factor", "values_to": "value"},
           "constants": {"unit": "people"}, "dates": {"period_start": "%d/%m/%Y"}}),
+        ("Population profile each quarter, wide: age band, nationality and legal status, one column per group.",
+         {"name": "population_profile", "table": "context", "path": "sources/population/population_profile.csv",
+          "columns": {"facility": "Establishment", "period_start": "Count date"},
+          "unpivot": {"pattern": "^(Age band|Nationality|Legal status): ", "names_to": "factor",
+                      "values_to": "value"},
+          "constants": {"unit": "people"}, "dates": {"period_start": "%d/%m/%Y"}}),
+        ("Regime and resettlement measures (long: one row per measure and period); receptions each month.",
+         {"name": "regime_measures", "table": "context", "path": "sources/population/regime_measures.csv",
+          "columns": {"facility": "Establishment", "period_start": "Period start", "factor": "Measure",
+                      "value": "Value", "unit": "Unit"},
+          "values": {"factor": {label: key for key, label in MEASURES.items()}},
+          "dates": {"period_start": "%d/%m/%Y"}}),
         ("Detainee survey, KoboToolbox XLSX export per wave; the wave comes from the file name.",
          {"name": "detainee_survey", "table": "survey_responses", "format": "kobo",
           "path": "sources/surveys/detainee_*.xlsx", "path_pattern": r"detainee_(?P<wave>\d{4})\.xlsx$",
@@ -76,12 +89,14 @@ def sources(latest_year: int) -> list[tuple[str, dict[str, Any]]]:
                       "made": "Date made", "text": "Recommendation", "theme": "Theme/Area", "priority": "Priority",
                       "response": "Response", "owner": "Owner", "due": "Target date", "status": "Status",
                       "status_date": "Status date", "repeats_ref": "Repeat of"}}),
-        ("Past visits, with healthy-establishment ratings (1 poor to 4 good; blank where not rated).",
+        ("Past visits, with healthy-establishment ratings (1 poor to 4 good; blank where not rated) and overall "
+         "judgements where the framework gives one.",
          {"name": "visits", "table": "visits", "path": "sources/followup/visits.csv",
           "columns": {"visit_id": "Visit ID", "facility": "Establishment", "start": "Start date", "end": "End date",
                       "visit_type": "Type", "body": "Body", "rating_safety": "Safety", "rating_respect": "Respect",
                       "rating_purposeful_activity": "Purposeful activity",
-                      "rating_rehabilitation": "Rehabilitation and release planning"},
+                      "rating_rehabilitation": "Rehabilitation and release planning", "framework": "Framework",
+                      "overall_rating": "Overall judgement"},
           "dates": {"start": "%d/%m/%Y", "end": "%d/%m/%Y"}}),
     ]
 

@@ -50,13 +50,21 @@ NEW_STATUS = (("Good progress", .35), ("Reasonable progress", .3), ("Insufficien
               ("No meaningful progress", .15))
 
 
-def _visit(f: Facility, start: dt.date, kind: str, ratings: tuple | None) -> dict:
+#: The framework each kind of place is judged under, and the overall judgements of secure hospitals.
+_FRAMEWORKS = {"secure_hospital": "CQC", "police_custody": "Expectations for police custody",
+               "irc": "Expectations for immigration detention"}
+_OVERALL = ("Requires improvement", "Good")
+
+
+def _visit(f: Facility, start: dt.date, kind: str, ratings: tuple | None, number: int = 0) -> dict:
     length = {"full": 9, "follow-up": 2, "unannounced": 1, "thematic": 3}[kind]
     r = ratings or (None,) * 4
+    framework = _FRAMEWORKS.get(f.facility_type, "Healthy prison tests" if ratings else None)
     return {"visit_id": f"{f.facility_id}-{start:%Y%m}", "facility": f.name, "start": start,
             "end": start + dt.timedelta(days=length), "visit_type": kind, "body": f.body,
             "rating_safety": r[0], "rating_respect": r[1], "rating_purposeful_activity": r[2],
-            "rating_rehabilitation": r[3]}
+            "rating_rehabilitation": r[3], "framework": framework,
+            "overall_rating": _OVERALL[number % 2] if f.facility_type == "secure_hospital" else None}
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -74,9 +82,9 @@ def plan_visits(estate: tuple[Facility, ...], end: dt.date, rng: np.random.Gener
             ratings = _RATINGS.get(f.facility_id) or tuple(tuple(int(x) for x in rng.choice(
                 [1, 2, 3, 4], 4, p=(.08, .32, .48, .12))) for _ in range(2))
             kinds = ("full", "full" if f.facility_id in ("CSB", "BRF") else "unannounced")
-            visits += [_visit(f, first, kinds[0], ratings[0]), _visit(f, second, kinds[1], ratings[1])]
+            visits += [_visit(f, first, kinds[0], ratings[0]), _visit(f, second, kinds[1], ratings[1], 1)]
         else:
-            visits += [_visit(f, first, "unannounced", None), _visit(f, second, "unannounced", None)]
+            visits += [_visit(f, first, "unannounced", None), _visit(f, second, "unannounced", None, 1)]
     return visits
 
 
@@ -143,7 +151,7 @@ def write_visits(visits: list[dict], path: Path) -> None:
     for c in [c for c in frame.columns if c.startswith("rating_")]:
         frame[c] = frame[c].astype("Int64")
     frame.columns = ["Visit ID", "Establishment", "Start date", "End date", "Type", "Body", "Safety", "Respect",
-                     "Purposeful activity", "Rehabilitation and release planning"]
+                     "Purposeful activity", "Rehabilitation and release planning", "Framework", "Overall judgement"]
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 

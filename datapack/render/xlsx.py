@@ -281,7 +281,22 @@ def _visits(ctx: dict) -> Table:
     rated = [{**r, "of": v} for v in ctx["visits"] for r in (v["ratings"] or [{}])]
     return _columns(rated, [
         ("Visit", "of.id"), ("Start", lambda r: _date(r["of"]["start_iso"])), ("End", "of.end"),
-        ("Type", "of.type"), ("Body", "of.body"), ("Test", "test"), ("Score", "score"), ("Rating", "label")])
+        ("Type", "of.type"), ("Body", "of.body"), ("Framework", "of.framework"), ("Overall", "of.overall"),
+        ("Test", "test"), ("Score", "score"), ("Rating", "label")])
+
+
+def _profile(ctx: dict) -> Table:
+    profile = ctx["population"].get("profile") or {"characteristics": []}
+    return _columns(_each(profile["characteristics"], "groups"), [
+        ("Characteristic", "of.name"), ("Count date", "of.count_date"), ("Counted", "of.total"), ("Group", "group"),
+        ("People", "people"), ("Share", "share"), ("Not shown because", "hidden_reason")])
+
+
+def _measures(ctx: dict) -> Table:
+    return _columns(ctx.get("measures", []), [
+        ("Measure", "label"), ("Section", "section"), ("Latest", "latest"), ("When", "when"),
+        ("A year before", "then"), ("Then", "then_when"), ("Change", "change"), ("Places of its type (median)", "peers"),
+        ("Places holding it", "peer_count"), ("Turnover", "turnover")])
 
 
 def _sources(ctx: dict) -> Table:
@@ -318,6 +333,8 @@ SHEETS: list[tuple[str, str, Callable[[dict], Table]]] = [
     ("Comments", "redacted free-text comments by theme", _comments),
     ("Recommendations", "outstanding recommendations, longest overdue first", _recommendations),
     ("Recommendation status", "recommendations by status (recommendations chart)", _rec_status),
+    ("Population profile", "the people held by group, at the latest count", _profile),
+    ("Measures", "regime and resettlement measures the place reports", _measures),
     ("Visits", "past visits and their ratings", _visits),
     ("Sources", "the files behind the pack, with their SHA-256", _sources),
     ("Data quality", "problems found in this facility's data", _data_quality),
