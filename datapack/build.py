@@ -138,7 +138,8 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     control = Control(config.disclosure)
 
     with reporter.task("Analysing the estate", 1) as step, timings.stage("analyse"):
-        analysis = _analyse(estate, control, built_at, result)
+        # only the public outputs: the analysis for a public audience is the only one needed
+        analysis = _analyse(estate, control.for_audience("public") if public_only else control, built_at, result)
         step("done")
     result.analysis = analysis
     dirs = template_dirs(config.resolve(config.templates) if config.templates else None)
@@ -199,8 +200,8 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
         from datapack.estate_views.public import write_public
 
         with reporter.task("Writing the public outputs", 1) as step, timings.stage("public"):
-            public = analysis if control.suppresses else _analyse(estate, control.for_audience("public"),
-                                                                   built_at, result)
+            public = analysis if analysis.control.settings.audience == "public" else \
+                _analyse(estate, control.for_audience("public"), built_at, result)
             if public is not None:
                 write_public(public, writer, built_at, dirs)
             step("public")
