@@ -207,3 +207,17 @@ def test_the_attack_works_back_a_count_whose_rate_is_left_showing(public, tmp_pa
     (tmp_path / "hwm-summary.docx").unlink()  # the Word file still hides it; only the page is changed
     found = intervals(public_model(read_public(tmp_path)))
     assert found[("count", "HMP & YOI Hollowmere", "Deaths in custody", "last")] == (1.0, 1.0)
+
+
+def test_build_for_a_public_audience_writes_only_the_public_outputs_and_the_index(tmp_path):
+    from datapack.build import build
+    from datapack.config import load_config
+
+    config = load_config(Path(__file__).resolve().parents[1] / "datapack.yaml")
+    result = build(config, output=tmp_path / "out", built_at=BUILT, audience="public")
+    assert result.failed == {} and result.written == {}  # the leak gate passed; no team pack made
+    out = tmp_path / "out"
+    assert (out / "public" / "estate-summary.html").is_file() and (out / "public" / "ksm-summary.docx").is_file()
+    assert not (out / "ksm").exists() and not (out / "comparison.html").exists()
+    assert 'href="public/index.html"' in (out / "index.html").read_text(encoding="utf-8")
+    assert "0 finding(s)" in (out / "leak-gate.txt").read_text(encoding="utf-8")

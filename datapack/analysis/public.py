@@ -197,8 +197,8 @@ def easy_read(summary: dict[str, Any]) -> dict[str, Any]:
         look.append(point("look", f"We will ask about {EASY_TOPICS[ind]}."))
     recs = summary["recommendations"]
     if recs["available"] and recs["total"]:
-        look.append(point("list", f"Last time we asked for {recs['total']:,} changes."))
-        look.append(point("list", f"We will check if they have been made."))
+        look.append(point("list", f"At past visits we asked for {recs['total']:,} changes."))
+        look.append(point("list", "We will check if they have been made."))
     return {"facility": {"name": name, "slug": summary["facility"]["slug"]}, "body": summary["body"],
             "built_at": summary["built_at"],
             "sections": [{"id": "about", "title": "Who we are", "points": about},
