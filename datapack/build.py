@@ -196,6 +196,9 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
             step("comparison")
             write_schedule(analysis, writer, built_at, dirs, priorities=priorities)
             step("schedule")
+    if facilities is not None and audience == "public":
+        notes.append("No public outputs were written: the estate summary needs every facility, so build "
+                     "without --facility.")
     if facilities is None and analysis is not None and audience != "team":
         from datapack.estate_views.public import write_public
 
