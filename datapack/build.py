@@ -69,13 +69,22 @@ def _files_for_facility(estate: Estate, facility_id: str) -> set[str]:
 
 #: The files that describe the packs beside them: taken away when a build starts changing packs, written last.
 SUMMARIES = ("index.html", "manifest.json", "comparison.html", "comparison.docx", "comparison.xlsx",
-             "comparison.json", "schedule.html", "schedule.xlsx")
+             "comparison.json", "schedule.html", "schedule.xlsx", "public")
+#: Who a build writes for: the team's packs and the public outputs (the default), or only one of them.
+AUDIENCES = ("both", "team", "public")
 
 
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
           reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx", "xlsx"),
-          built_at: dt.datetime | None = None, jobs: int | None = None, rebuild: bool = False) -> BuildResult:
+          built_at: dt.datetime | None = None, jobs: int | None = None, rebuild: bool = False,
+          audience: str = "both") -> BuildResult:
     """Build a pack for every facility in the register (or the ones named).
+
+    ``audience``: ``both`` (the default) writes the team's packs and, building every facility, the
+    public outputs in ``public/`` (:mod:`datapack.estate_views.public`); ``team`` only the packs;
+    ``public`` only the public outputs and the index, keeping the team's packs already in the folder.
+    Building some facilities only, no public outputs are written (the estate summary needs every
+    facility) and the folder's earlier ones are taken away, so none is left out of date.
 
     A pack already in the output folder whose context, formats, templates and renderer are
     unchanged is kept as it is (and counted as skipped), unless ``rebuild`` asks for every pack
@@ -91,14 +100,18 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     """
     from datapack.output_dir import open_output
 
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     target = output if output is not None else config.resolve(config.output)
-    with open_output(target, config.base_dir, retire=SUMMARIES if facilities is None else SUMMARIES[:2]) as writer:
-        return _build(config, facilities, writer, reporter, formats, built_at, jobs, rebuild)
+    retire = (SUMMARIES if facilities is None else SUMMARIES[:2] + ("public",)) if audience != "public" \
+        else ("index.html", "manifest.json", "public")
+    with open_output(target, config.base_dir, retire=retire) as writer:
+        return _build(config, facilities, writer, reporter, formats, built_at, jobs, rebuild, audience)
 
 
 def _build(config: Config, facilities: list[str] | None, writer: Writer, reporter: Reporter | None,
            formats: tuple[str, ...], built_at: dt.datetime | None, jobs: int | None,
-           rebuild: bool = False) -> BuildResult:
+           rebuild: bool = False, audience: str = "both") -> BuildResult:
     from datapack.analysis import estate_context, facility_context, facility_slugs
     from datapack.render import render_index_html, template_dirs
     from datapack.render.pdf import INSTALL_HINT, libreoffice_available
@@ -119,10 +132,14 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     result = BuildResult(writer.root, estate=estate, timings=timings)
     slugs = facility_slugs(estate)
     wanted = _select(slugs, facilities, estate)
+    public_only = audience == "public"
+    if public_only:
+        wanted = []  # the team's packs in the folder are kept as they are
     control = Control(config.disclosure)
 
     with reporter.task("Analysing the estate", 1) as step, timings.stage("analyse"):
-        analysis = _analyse(estate, control, built_at, result)
+        # only the public outputs: the analysis for a public audience is the only one needed
+        analysis = _analyse(estate, control.for_audience("public") if public_only else control, built_at, result)
         step("done")
     result.analysis = analysis
     dirs = template_dirs(config.resolve(config.templates) if config.templates else None)
@@ -155,7 +172,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     if result.skipped:
         reporter.info(f"{len(result.skipped)} pack(s) unchanged, skipped (their context, templates and renderer "
                       "are as when they were written)")
-    if config.history and analysis is not None:
+    if config.history and analysis is not None and not public_only:
         from datapack.history import HistoryError, digest, record_build, render_digest_html, render_digest_json
 
         try:
@@ -168,7 +185,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                 writer.write_file("digest.json", render_digest_json(found).encode())
         except HistoryError as exc:
             notes.append(str(exc))
-    if facilities is None and analysis is not None:  # the estate views need every facility
+    if facilities is None and analysis is not None and not public_only:  # the estate views need every facility
         from datapack.estate_views.outputs import write_comparison, write_schedule
         from datapack.estate_views.schedule import schedule
 
@@ -179,8 +196,20 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
             step("comparison")
             write_schedule(analysis, writer, built_at, dirs, priorities=priorities)
             step("schedule")
+    if facilities is not None and audience == "public":
+        notes.append("No public outputs were written: the estate summary needs every facility, so build "
+                     "without --facility.")
+    if facilities is None and analysis is not None and audience != "team":
+        from datapack.estate_views.public import write_public
+
+        with reporter.task("Writing the public outputs", 1) as step, timings.stage("public"):
+            public = analysis if analysis.control.settings.audience == "public" else \
+                _analyse(estate, control.for_audience("public"), built_at, result)
+            if public is not None:
+                write_public(public, writer, built_at, dirs)
+            step("public")
     with timings.stage("index and manifest"):
-        kept = _settle_packs(writer, slugs, result, every=facilities is None)
+        kept = _settle_packs(writer, slugs, result, every=facilities is None and not public_only)
         index = estate_context(estate, control, built_at, list(result.written) + kept)
         index |= output_links(writer, index["facilities"])
         writer.write_file("index.html", render_index_html(index, dirs).encode())
@@ -220,6 +249,11 @@ def output_links(writer: Writer, facilities: list[dict]) -> dict[str, Any]:
         row["files"] = [{"label": FILE_LABELS[fmt], "href": f"{row['slug']}/{name}"}
                         for fmt, name in names if present(row["slug"], name)]
     views = []
+    if present("public", "index.html"):
+        views.append({"title": "Public summaries", "about": "for publication: a short summary of each facility and "
+                      "of the estate, with small numbers hidden, and an easy-read summary for the people held",
+                      "files": [{"label": "HTML", "href": "public/index.html"},
+                                {"label": "estate summary", "href": "public/estate-summary.html"}]})
     for title, about, stem in ESTATE_VIEWS:
         files = [{"label": FILE_LABELS[fmt], "href": f"{stem}.{fmt}"} for fmt in FILE_LABELS
                  if present(f"{stem}.{fmt}")]

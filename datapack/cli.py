@@ -155,9 +155,13 @@ def formats() -> None:
               help="Facilities rendered at once (default: the processors, at most 4).")
 @click.option("--rebuild", is_flag=True,
               help="Render every pack again, even those whose inputs, templates and formats are unchanged.")
+@click.option("--audience", type=click.Choice(["both", "team", "public"]), default="both", show_default=True,
+              help="Who to write for: the team's packs and the public outputs (in public/, when every facility "
+                   "is built), only the team's packs, or only the public outputs (the team's packs already "
+                   "there are kept).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 def build(config_path: str, facilities: tuple[str, ...], output: str | None, formats: tuple[str, ...],
-          strict: bool, jobs: int | None, rebuild: bool, quiet: bool) -> None:
+          strict: bool, jobs: int | None, rebuild: bool, audience: str, quiet: bool) -> None:
     """Build a pack for every facility (or those named with --facility).
 
     Problems in the sources are reported and the rows concerned left out;
@@ -183,7 +187,8 @@ def build(config_path: str, facilities: tuple[str, ...], output: str | None, for
     try:
         with output_errors(output is not None):
             result = run_build(config, list(facilities) or None, target, reporter,
-                               tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs, rebuild=rebuild)
+                               tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs, rebuild=rebuild,
+                               audience=audience)
     except InputError as exc:
         _print_problems(exc.problems)
         raise click.ClickException("nothing was built.")

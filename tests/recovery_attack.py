@@ -314,3 +314,283 @@ def _bounds(a: csr_array, lo: np.ndarray, hi: np.ndarray, size: int, target: int
             continue
         out.append(round(sign * res.fun))
     return float(out[0]), float(out[1])
+
+
+# -- the public outputs ------------------------------------------------------------------------------------
+#
+# The public summaries (output/public/) are read as a reader sees them: the tables of every HTML page
+# and every Word file, nothing else. Each figure is named by its place, measure and period; a figure
+# shown in one file and hidden in another is simply known. The relations written down:
+#
+# * a count and its rate share the place's base for that period (rate = count / base x 1,000): every
+#   shown pair gives the base within its rounding, and a rate shown beside a hidden count would give
+#   the count within the base's width;
+# * the change in the rate ("up 12%", "about the same": under 5%) ties the two periods' rates, so a
+#   hidden period's rate (and then its count) would follow from the other's;
+# * a total printed beside its parts (the recommendations made at past visits and their statuses) is
+#   their sum, as is any row or column headed "Total".
+
+from html.parser import HTMLParser  # noqa: E402
+
+_NUMBER = re.compile(r"^-?[\d,]+(?:\.\d+)?$")
+
+
+class _Tables(HTMLParser):
+    """Every table of a page (caption, rows of cell texts) and the text of its h1 and paragraphs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict[str, Any]] = []
+        self.h1 = ""
+        self.paragraphs: list[str] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._text: list[str] | None = None
+        self._tag = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag in ("h1", "p", "caption"):
+            self._text, self._tag = [], tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.tables:
+            self.tables[-1]["rows"].append(self._row)
+            self._row = None
+        elif tag == self._tag and self._text is not None:
+            text = " ".join("".join(self._text).split())
+            if tag == "h1":
+                self.h1 = text
+            elif tag == "caption" and self.tables:
+                self.tables[-1]["caption"] = text
+            else:
+                self.paragraphs.append(text)
+            self._text = None
+
+    def handle_data(self, data: str) -> None:
+        for part in (self._cell, self._text):
+            if part is not None:
+                part.append(data)
+
+
+def _docx_tables(path: Path) -> tuple[list[str], list[list[list[str]]]]:
+    """Paragraph texts and tables (rows of cell texts) of a Word file, read from its XML."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(path) as archive:
+        root = ElementTree.fromstring(archive.read("word/document.xml"))
+    body = root.find(f"{w}body")
+    paragraphs, tables = [], []
+    for child in body:
+        if child.tag == f"{w}p":
+            paragraphs.append("".join(t.text or "" for t in child.iter(f"{w}t")))
+        elif child.tag == f"{w}tbl":
+            tables.append([[" ".join("".join(t.text or "" for t in c.iter(f"{w}t")).split())
+                            for c in row.findall(f"{w}tc")] for row in child.findall(f"{w}tr")])
+    return paragraphs, tables
+
+
+@dataclass
+class Shown:
+    """What the public outputs show: figure name -> value (None where hidden), and the rate pairs."""
+
+    values: dict[Any, float | None] = field(default_factory=dict)
+    hidden: set = field(default_factory=set)
+    changes: dict[Any, str] = field(default_factory=dict)       # (place, measure) -> change text
+    per: dict[Any, str] = field(default_factory=dict)           # (place, measure) -> the rate's base
+    totals: list[tuple[Any, list[Any]]] = field(default_factory=list)
+    files: int = 0
+
+    def put(self, name: Any, text: str, symbol: str) -> None:
+        text = text.strip()
+        if text.split(" ")[0] == symbol:
+            self.hidden.add(name)
+            self.values.setdefault(name, None)
+            return
+        number = text.split(" ")[0].rstrip("%")
+        if not _NUMBER.match(number):
+            return  # "not held", "not a count": no figure
+        value = float(number.replace(",", ""))
+        known = self.values.get(name)
+        assert known is None or abs(known - value) < 1e-9, f"{name} shown as {known} and as {value}"
+        self.values[name] = value
+
+
+def _symbol(paragraphs: list[str]) -> str:
+    for p in paragraphs:
+        found = re.search(r"(\S+) means the number is not shown", p)
+        if found:
+            return found.group(1)
+    return "[c]"
+
+
+def _summary_table(shown: Shown, place: str, rows: list[list[str]], symbol: str) -> None:
+    head, body = rows[0], rows[1:]
+    col = {h: i for i, h in enumerate(head)}
+    for row in body:
+        measure = row[0]
+        for period, count, rate in (("last", "Last 12 months", "Rate, last 12 months"),
+                                    ("prev", "12 months before", "Rate, 12 months before")):
+            shown.put(("count", place, measure, period), row[col[count]], symbol)
+            shown.put(("rate", place, measure, period), row[col[rate]], symbol)
+        rate_text = row[col["Rate, last 12 months"]]
+        if " per " in rate_text:
+            shown.per[(place, measure)] = rate_text.split(" per ", 1)[1]
+        shown.changes[(place, measure)] = row[col["Change in the rate"]]
+
+
+def _recommendations(shown: Shown, place: str, paragraphs: list[str], rows: list[list[str]], symbol: str) -> None:
+    statuses = []
+    for label, count in rows[1:]:
+        shown.put(("recommendations", place, label), count, symbol)
+        statuses.append(("recommendations", place, label))
+    for p in paragraphs:
+        made = re.search(r"inspectors made ([\d,]+) recommendations", p)
+        if made:
+            shown.put(("recommendations", place, "all"), made.group(1), symbol)
+            shown.totals.append((("recommendations", place, "all"), statuses))
+
+
+def _total_rows(shown: Shown, caption: str, rows: list[list[str]], symbol: str) -> None:
+    """Any table with a 'Total' row or column: each total is the sum of the cells beside it."""
+    head = rows[0]
+    if "Total" in head[1:]:
+        t = head.index("Total")
+        for row in rows[1:]:
+            names = [("cell", caption, row[0], head[j]) for j in range(1, len(row))]
+            for name, text in zip(names, row[1:]):
+                shown.put(name, text, symbol)
+            shown.totals.append((names[t - 1], [n for j, n in enumerate(names, 1) if j != t]))
+    labels = [r[0] for r in rows[1:]]
+    if "Total" in labels:
+        total = rows[1:][labels.index("Total")]
+        for j in range(1, len(head)):
+            parts = [("cell", caption, r[0], head[j]) for r in rows[1:] if r[0] != "Total"]
+            for r in rows[1:]:
+                shown.put(("cell", caption, r[0], head[j]), r[j], symbol)
+            shown.totals.append((("cell", caption, "Total", head[j]), parts))
+
+
+def read_public(folder: Path) -> Shown:
+    """Every figure the public outputs in ``folder`` show, HTML and Word together."""
+    shown = Shown()
+    places: dict[str, str] = {}
+    for path in sorted(folder.glob("*.html")):
+        page = _Tables()
+        page.feed(path.read_text(encoding="utf-8"))
+        shown.files += 1
+        symbol = _symbol(page.paragraphs)
+        if path.name.endswith("-summary.html") and path.name != "estate-summary.html":
+            place = page.h1.removesuffix(": public summary")
+            places[path.name.removesuffix("-summary.html")] = place
+            for table in page.tables:
+                rows = table["rows"]
+                if rows and rows[0][:2] == ["Measure", "Last 12 months"]:
+                    _summary_table(shown, place, rows, symbol)
+                elif rows and rows[0][0] == "Status":
+                    _recommendations(shown, place, page.paragraphs, rows, symbol)
+                else:
+                    _total_rows(shown, table["caption"], rows, symbol)
+        elif path.name == "estate-summary.html":
+            for table in page.tables:
+                rows = table["rows"]
+                if not rows or rows[0][0] != "Place":
+                    _total_rows(shown, table["caption"], rows, symbol)
+                    continue
+                _estate_rows(shown, rows, symbol)
+    for path in sorted(folder.glob("*.docx")):
+        paragraphs, tables = _docx_tables(path)
+        shown.files += 1
+        symbol = _symbol(paragraphs)
+        slug = path.name.removesuffix("-summary.docx")
+        for rows in tables:
+            if rows and rows[0][:2] == ["Measure", "Last 12 months"]:
+                _summary_table(shown, places[slug], rows, symbol)
+            elif rows and rows[0][0] == "Status":
+                _recommendations(shown, places[slug], paragraphs, rows, symbol)
+            elif rows and rows[0][0] == "Place":
+                _estate_rows(shown, rows, symbol)
+            elif rows:
+                _total_rows(shown, "word", rows, symbol)
+    return shown
+
+
+def _estate_rows(shown: Shown, rows: list[list[str]], symbol: str) -> None:
+    head = rows[0]
+    for row in rows[1:]:
+        place = row[0]
+        for measure, text in zip(head[2:], row[2:]):
+            found = re.match(r"^(.*?) \(rate (.*?)\s*\)$", text)
+            if found:
+                shown.put(("count", place, measure, "last"), found.group(1), symbol)
+                shown.put(("rate", place, measure, "last"), found.group(2), symbol)
+            else:  # a rate alone (crowding)
+                shown.put(("rate", place, measure, "last"), text, symbol)
+
+
+def public_model(shown: Shown) -> Model:
+    """Every relation between the hidden counts and what the public outputs show (see the notes above)."""
+    m = Model()
+    for name, value in shown.values.items():
+        if name[0] == "rate":
+            continue  # rates are not whole numbers: used through the bases below
+        if value is None:
+            m.targets.add(m.var(name))
+        else:
+            m.show(name, value)
+    for total, parts in shown.totals:
+        m.equal(total, parts)
+    # each place's base for a period, from every count shown with its rate (rates to 1 decimal place)
+    bases: dict[Any, list[float]] = {}
+    for name, value in shown.values.items():
+        if name[0] != "count" or value is None or value <= 0:
+            continue
+        rate = shown.values.get(("rate",) + name[1:])
+        if rate is None or rate <= 0:
+            continue
+        key = (name[1], shown.per.get((name[1], name[2]), ""), name[3])
+        lo, hi = value * 1000 / (rate + 0.05), value * 1000 / max(rate - 0.05, 1e-9)
+        was = bases.get(key, [0.0, math.inf])
+        bases[key] = [max(was[0], lo), min(was[1], hi)]
+
+    def rate_bounds(place: str, measure: str, period: str) -> tuple[float, float] | None:
+        rate = shown.values.get(("rate", place, measure, period))
+        if rate is not None:
+            return rate - 0.05, rate + 0.05
+        other = "prev" if period == "last" else "last"
+        known = shown.values.get(("rate", place, measure, other))
+        change = shown.changes.get((place, measure), "")
+        found = re.match(r"^(up|down) (\d+)%", change)
+        if known is None or not (found or change.startswith("about the same")):
+            return None
+        if found:
+            pct = int(found.group(2)) / 100 * (1 if found.group(1) == "up" else -1)
+            ratio = (1 + pct - 0.005, 1 + pct + 0.005)
+        else:
+            ratio = (0.95, 1.05)
+        if period == "last":  # last = prev x ratio
+            return (known - 0.05) * ratio[0], (known + 0.05) * ratio[1]
+        return (known - 0.05) / ratio[1], (known + 0.05) / max(ratio[0], 1e-9)
+
+    for name in list(shown.hidden):
+        if name[0] != "count":
+            continue
+        place, measure, period = name[1:]
+        rates = rate_bounds(place, measure, period)
+        base = bases.get((place, shown.per.get((place, measure), ""), period))
+        if rates is None or base is None:
+            continue
+        lo, hi = max(rates[0], 0) * base[0] / 1000, rates[1] * base[1] / 1000
+        k = m.var(name)
+        m.rows.append(({k: 1.0}, lo, hi))
+    return m

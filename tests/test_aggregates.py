@@ -170,7 +170,9 @@ def test_visits_and_recommendations_alone_build_follow_up_packs(tmp_path):
                                        "--format", "html"])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["alb", "bcm", "cdf", "dnm"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["alb", "bcm", "cdf", "dnm", "public"]
+    public = (out / "public" / "alb-summary.html").read_text(encoding="utf-8")  # absent data is a state there too
+    assert "We do not hold a record of incidents here." in public and "At past visits, inspectors made" in public
     html = (out / "alb" / "datapack.html").read_text(encoding="utf-8")
     assert "Review the use of segregation" in html
     assert "No indicator can be worked out for this facility" in html

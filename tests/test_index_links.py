@@ -55,7 +55,7 @@ def test_every_link_in_the_index_resolves_to_a_file_the_build_wrote(built):
 
 def test_the_index_reaches_every_pack_in_every_format_and_every_estate_view(built):
     linked = {h for h in _hrefs(built / "index.html")}
-    packs = [p for p in built.iterdir() if p.is_dir()]
+    packs = [p for p in built.iterdir() if p.is_dir() and p.name != "public"]
     assert len(packs) == 2
     for pack in packs:
         for name in ("datapack.html", "datapack.docx", "data.xlsx", "pack.json"):
@@ -67,6 +67,16 @@ def test_the_index_reaches_every_pack_in_every_format_and_every_estate_view(buil
     assert views <= written  # make datapack writes the schedule too
     if (built / "digest.html").exists():  # with build history on (the demo's default), the digest
         assert "digest.html" in linked
+
+
+def test_the_index_reaches_every_public_output(built):
+    assert "public/index.html" in _hrefs(built / "index.html")
+    public = built / "public"
+    reached = set(_hrefs(public / "index.html"))
+    written = {p.name for p in public.iterdir()}
+    assert len(written) == 2 * 3 + 3  # two facilities' summary (HTML, Word) and easy read; the estate's two; the index
+    assert written - {"index.html"} <= reached, written - reached
+    assert all((public / h).is_file() for h in reached)
 
 
 def test_building_some_facilities_links_only_what_is_there(built, tmp_path):
@@ -81,4 +91,5 @@ def test_building_some_facilities_links_only_what_is_there(built, tmp_path):
     assert result.exit_code == 0, result.output
     hrefs = [h for h in _hrefs(out / "index.html") if not h.startswith("#")]
     assert hrefs and all((out / h).is_file() for h in hrefs), hrefs
-    assert not any(h.startswith(("comparison.", "schedule.")) for h in hrefs)
+    assert not any(h.startswith(("comparison.", "schedule.", "public/")) for h in hrefs)
+    assert not (out / "public").exists()  # the estate summary needs every facility

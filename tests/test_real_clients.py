@@ -9,6 +9,9 @@ output does not depend on the day), then:
 * axe-core checks each HTML pack: no serious or critical violations. axe-core comes from the PyPI
   package ``axe-playwright-python``, which bundles ``axe.min.js``; we only read that file and inject
   it ourselves, so nothing is fetched at test time;
+* the public outputs the same build writes (output/public/: each facility's public summary and
+  easy-read page, the estate summary and their index) are opened the same way: axe-core finds no
+  serious or critical violation, every image has alt text, and no page shows the marking;
 * every Word pack is opened with python-docx (headings, alt text on every picture), and three
   representative ones (ksm, lls, hsc) are turned into PDF by LibreOffice in one headless call,
   started in the background as soon as the packs exist, then read with pdftotext and pdfimages;
@@ -286,6 +289,54 @@ def test_each_html_pack_has_no_serious_or_critical_accessibility_violations(page
     problems = [f"  {slug}: {_describe(v)}" for slug, report in pages.items()
                 for v in report.violations if v["impact"] in ("serious", "critical")]
     assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def public_pages(packs) -> dict[str, PageReport]:
+    """Every public page the build wrote (output/public/*.html), opened in Chromium and checked by axe."""
+    from playwright.sync_api import sync_playwright
+
+    folder = packs.root / "public"
+    paths = sorted(folder.glob("*.html"))
+    assert len(paths) == 12 * 2 + 2, [p.name for p in paths]  # summary and easy read each, the estate's, the index
+    chromium, axe = _chromium(), _axe_source()
+    reports: dict[str, PageReport] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+            for path in paths:
+                report = reports[path.name] = PageReport(path.with_suffix(".png"))
+                page = context.new_page()
+                page.on("console", lambda m, r=report: r.console.append(f"{m.type}: {m.text}")
+                        if m.type == "error" else None)
+                page.on("request", lambda q, r=report: r.requests.append(q.url))
+                page.goto(path.as_uri(), wait_until="load")
+                report.facts = page.evaluate(_FACTS, packs.marking)
+                page.evaluate(axe)
+                report.violations = page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+                page.close()
+        finally:
+            browser.close()
+    return reports
+
+
+def test_each_public_page_passes_axe_describes_its_images_and_shows_no_marking(public_pages):
+    problems = [f"  {name}: {_describe(v)}" for name, report in public_pages.items()
+                for v in report.violations if v["impact"] in ("serious", "critical")]
+    for name, report in public_pages.items():
+        facts = report.facts
+        if not facts["h1"] or not facts["h1"][0]:
+            problems.append(f"  {name}: no h1")
+        if facts["marking"]:
+            problems.append(f"  {name}: shows the team's marking, but it is for publication")
+        problems += [f"  {name}: img without alt text: {src}" for src in facts["imgs_without_alt"]]
+        problems += [f"  {name}: {line}" for line in report.console]
+        problems += [f"  {name}: requested {u}" for u in report.requests
+                     if not u.startswith("data:") and not u.endswith(name)]
+        if name.endswith("-easy-read.html") and facts["described"] < 10:
+            problems.append(f"  {name}: {facts['described']} described icons, fewer than its points")
+    assert not problems, "public pages:\n" + "\n".join(problems)
 
 
 # ---------------------------------------------------------------- Word: python-docx and LibreOffice
