@@ -234,7 +234,7 @@ def test_a_failed_pack_is_one_line_unless_debug(tmp_path, monkeypatch):
     import datapack.build as build_module
     from datapack.build import BuildResult
 
-    def one_fails(config, facilities, output, reporter, formats, jobs=None, rebuild=False):
+    def one_fails(config, facilities, output, reporter, formats, jobs=None, rebuild=False, **settings):
         return BuildResult(tmp_path / "out", failed={"ALD": "KeyError: 'x'\nTraceback (most recent call last):\n  ..."},
                            estate=type("E", (), {"report": type("R", (), {"errors": []})()})())
     monkeypatch.setattr(build_module, "build", one_fails)

@@ -359,8 +359,9 @@ def test_every_name_a_template_uses_is_a_context_key(estate, pack):
     facility_keys = set(pack["context"])
     index_keys = set(estate_context(estate, Control(estate.config.disclosure), BUILT))
     for path in sorted(TEMPLATES.rglob("*.j2")):
-        if path.name in ("comparison.html.j2", "schedule.html.j2", "digest.html.j2") or path.parent.name == "comparison":
-            continue  # checked against their own contexts in test_comparison, test_schedule, test_history
+        if path.name in ("comparison.html.j2", "schedule.html.j2", "digest.html.j2") or \
+                path.parent.name in ("comparison", "public"):
+            continue  # their own contexts: test_comparison, test_schedule, test_history, test_public_outputs
         used = jinja2.meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8")))
         allowed = index_keys if path.name == "index.html.j2" else facility_keys | {"reading_time"}  # render_html's
         assert used <= allowed, f"{path.name} uses {sorted(used - allowed)}"
