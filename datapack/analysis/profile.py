@@ -230,6 +230,9 @@ def _choose_charts(keys: dict[str, Any], every: bool) -> None:
             series["drawn"] = False
             series["summary"] = QUIET_TEXT.format(funnel="" if fun is None else " and the place is within the "
                                                   "funnel's limits")
+            if series.get("grain") == "quarter":  # said as the chart would have said it
+                series["summary"] = series["summary"].replace("the control chart shows", "the control chart by "
+                                                              "quarter (too few months with any to chart by month) shows")
     for fun in keys["funnels"].values():
         fun["drawn"] = every or f"chart-{fun['id']}" in linked or fun["flag"] != "within"
     for row in keys["indicators"]:  # set out in full in its section, named in its summary line, or too few

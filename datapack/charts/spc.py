@@ -282,7 +282,8 @@ def _alt(section: dict[str, Any], points: list[dict[str, Any]], breaks: list[int
         parts.append("A dashed vertical line marks a series break (a change of definition); "
                      "the limits are calculated separately on each side.")
     if section.get("chart") in ("u", "laney"):
-        parts.append("The limits vary with each " + grain + "'s population or detentions"
+        base = "detentions" if "detentions" in str(section.get("unit")) else "population"
+        parts.append(f"The limits vary with each {grain}'s {base}"
                      + (f", widened for variation beyond chance (σz {section['sigma_z']:.1f})."
                         if section.get("chart") == "laney" and section.get("sigma_z") is not None else "."))
     hidden = sum(p["hidden"] for p in points)
