@@ -87,10 +87,15 @@ def _lines(points: list[dict[str, Any]], key: str) -> tuple[list[float], list[fl
 
 def _breaks(section: dict[str, Any], points: list[dict[str, Any]]) -> list[int]:
     """Indices where a series break falls inside the chart (a new segment or a listed definition change)."""
-    periods = [p["period"] for p in points]
-    at = {periods.index(b) for b in section.get("breaks", []) if b in periods[1:]}
+    at = set(_definition_breaks(section, points))
     at |= {i for i in range(1, len(points)) if points[i]["segment"] != points[i - 1]["segment"]}
     return sorted(at)
+
+
+def _definition_breaks(section: dict[str, Any], points: list[dict[str, Any]]) -> list[int]:
+    """Indices of the configured series breaks (a change of definition); the other breaks are confirmed shifts."""
+    periods = [p["period"] for p in points]
+    return sorted({periods.index(b) for b in section.get("breaks", []) if b in periods[1:]})
 
 
 def _decimals(section: dict[str, Any]) -> int:
@@ -150,9 +155,11 @@ def spc_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, bytes, 
             handles.append(Line2D([], [], linestyle="none", marker="x", markersize=5, color=COLOURS["grey"],
                                   label=hidden_label))
         breaks = _breaks(section, points)
+        definitions = set(_definition_breaks(section, points))
         for i in breaks:
             ax.axvline(i - 0.5, color=COLOURS["ink"], linestyle="--", linewidth=0.8)
-            ax.text(i - 0.4, 1.0, "Series break", transform=blended_transform_factory(ax.transData, ax.transAxes),
+            ax.text(i - 0.4, 1.0, "Series break" if i in definitions else "Limits recalculated",
+                    transform=blended_transform_factory(ax.transData, ax.transAxes),
                     fontsize=7.5, va="bottom", color=COLOURS["ink"])
         lows = [v for p in points for v in (p["value"], p["lcl"], p["mean"]) if v is not None]
         highs = [v for p in points for v in (p["value"], p["ucl"], p["mean"]) if v is not None]
@@ -279,7 +286,11 @@ def _alt(section: dict[str, Any], points: list[dict[str, Any]], breaks: list[int
     if section["trial"]:
         parts.append("These are trial limits, from fewer than 12 points.")
     if breaks:
-        parts.append("A dashed vertical line marks a series break (a change of definition); "
+        definitions = set(_definition_breaks(section, points))
+        kinds = [k for k, there in (("a series break (a change of definition)", bool(definitions)),
+                                    ("a sustained shift confirmed after the baseline",
+                                     bool(set(breaks) - definitions))) if there]
+        parts.append(f"A dashed vertical line marks {' or '.join(kinds)}; "
                      "the limits are calculated separately on each side.")
     if section.get("chart") in ("u", "laney"):
         base = "detentions" if "detentions" in str(section.get("unit")) else "population"
