@@ -306,7 +306,9 @@ def build() -> Document:
 
     doc.add_heading("3. {{ framework.title }}", level=1)
     _para(doc, "Each indicator: its latest and previous figures and a one-line reading, with a control chart of its "
-               "monthly rate (Making Data Count rules) and, where there are enough similar places, a funnel plot "
+               "monthly rate (Making Data Count rules: a u-chart on the population held, Laney's u′ where the months vary "
+               "more than chance; by quarter where months with any are few; deaths as the days between them) and, "
+               "where there are enough similar places, a funnel plot "
                "against them{% if settings.get('charts', 'signals') != 'all' %}, drawn where an area for enquiry points to them or they "
                "show a signal{% endif %}.{% if disclosure.threshold > 1 %} Months with "
                "fewer than {{ disclosure.threshold }} incidents are not shown.{% endif %}")

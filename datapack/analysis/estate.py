@@ -141,6 +141,25 @@ class EstateAnalysis:
         """Which months of the facility's control chart for ``indicator`` are hidden (see pack_audit)."""
         return self._audited(facility_id)[1].get(indicator, [])
 
+    def chart_mask(self, facility_id: str, indicator: str) -> list[bool]:
+        """Which points of the chart the pack shows (``signals.chart``) are hidden: the months' mask, or
+        for a chart by quarter each quarter with a hidden month or a small count of its own."""
+        monthly = self.signals.spc.get((facility_id, indicator))
+        result = self.signals.chart(facility_id, indicator)
+        months = self.chart_hidden(facility_id, indicator)
+        if result is None or result is monthly:
+            return list(months)
+        hidden = {p for p, h in zip(monthly.periods, months) if h}
+        control = self.control_for(facility_id, indicator)
+        plain = self.signals.measure.get((facility_id, indicator)) == "count"  # an XmR of counts: its values
+        counts = result.counts or (result.values if plain else (None,) * len(result.periods))
+        out = []
+        for period, count in zip(result.periods, counts):
+            first, _, last = str(period).partition("/")
+            block = {str(m) for m in pd.period_range(first, last or first, freq="M")}
+            out.append(bool(block & hidden) or (count is not None and control.is_small(count)))
+        return out
+
     def _chart_hidden(self, facility_id: str, indicator: str, table: dict[str, Any]) -> list[bool]:
         from datapack.analysis.findings_context import hidden_points
 
@@ -379,7 +398,8 @@ def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:
     peers = comparison.compare(results, estate.facilities, settings.funnel_overdispersion, control.threshold,
                                min_peers=settings.min_peers)
     spc_settings = SpcSettings(screening=settings.spc_screening, min_points=settings.spc_min_points)
-    charts = signals.control_charts(results, spc_settings, baseline=settings.spc_baseline)
+    charts = signals.control_charts(results, spc_settings, baseline=settings.spc_baseline,
+                                    incidents=estate.table("incidents"))
     early = moments.early_shares(estate.table("incidents"), estate.facilities, results.windows, settings.alpha)
     responses = estate.table("survey_responses")
     survey_results = pd.DataFrame()

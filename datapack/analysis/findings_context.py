@@ -8,6 +8,7 @@ count is hidden is left off a funnel, and a rate on a hidden count is hidden.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,9 @@ from datapack.analysis import figures
 from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry import areas_for_enquiry, by_theme
 from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
-from datapack.analysis.text import figure, lower_first, month_label, no_data
+from datapack.analysis.signals import quarters
+from datapack.analysis.spc import SPARSE_MONTHS
+from datapack.analysis.text import date_label, figure, lower_first, month_label, no_data, period_label
 from datapack.disclosure import series_mask
 
 ICON_TEXT = {
@@ -95,8 +98,6 @@ def _then(found: dict[str, Any] | None, good: str, control: Any) -> dict[str, An
             "change": change}
 
 
-#: Fewer months than this with any event (under one month in six of three years), and no signal: a sentence, not a chart.
-SPARSE_MONTHS = 6
 
 
 def _months(n: int) -> str:
@@ -123,8 +124,10 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
                                               and not analysis.results.trends.pipe(_has_trend, facility_id, ind.id)):
             continue
         peer = analysis.peer(facility_id, ind.id) or {}
-        result = analysis.signals.spc.get((facility_id, ind.id))
+        result = analysis.signals.chart(facility_id, ind.id)  # the chart the pack shows (by month or quarter)
         icon = result.variation_icon if result is not None else None
+        between = analysis.signals.between.get((facility_id, ind.id))
+        gaps = between is not None and between.count >= 2 and not analysis.control_for(facility_id, ind.id).suppresses
         section = ind.sections.get(framework_id, OTHER["id"])  # an indicator the framework does not place
         count = (figures.count_figure(analysis, facility_id, ind.id, p, "last") if ind.kind != "crowding"
                  else {"text": f"{p['last_count']:,.0f}", "value": p["last_count"], "hidden": False})
@@ -149,7 +152,8 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
             "then": _then(figures.before_visit(analysis, facility_id, ind, visit_start), ind.good_direction, shown),
             "spc": {"icon": icon, "text": ICON_TEXT.get(icon, "Not charted"),
                     "trial": bool(result.trial) if result is not None else None,
-                    "chart": f"spc-{ind.id}" if result is not None else None},
+                    "chart": f"spc-{ind.id}" if result is not None or gaps else None,
+                    "grain": result.grain if result is not None else "event" if gaps else None},
         })
     return rows
 
@@ -251,16 +255,25 @@ def _ordinal(n: int) -> str:
 def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
     """``spc``: each control chart as points (hidden months as gaps), limits and a plain summary.
 
-    Months the incidents table hides for a category are hidden on every
-    chart that counts that category (see :func:`hidden_points`).
+    The chart is the one :meth:`~datapack.analysis.signals.Signals.chart` gives: by month, or by
+    quarter where the months are too sparse; a rare event's is the days between events
+    (:func:`_between_section`). Months the incidents table hides for a category are hidden on every
+    chart that counts that category (see :func:`hidden_points`); a quarter is hidden where any of
+    its months is, or its own count is small (:meth:`~datapack.analysis.estate.EstateAnalysis.chart_mask`).
     """
     control = analysis.control
     out = {}
     for ind in analysis.definitions.indicators:
-        result = analysis.signals.spc.get((facility_id, ind.id))
-        if result is None:
+        if ind.rare:
+            found = _between_section(analysis, facility_id, ind)
+            if found is not None:
+                out[ind.id] = found
             continue
-        mask = analysis.chart_hidden(facility_id, ind.id)
+        monthly = analysis.signals.spc.get((facility_id, ind.id))
+        if monthly is None:
+            continue
+        result = analysis.signals.chart(facility_id, ind.id)
+        mask = analysis.chart_mask(facility_id, ind.id)
         # The mean and limits are computed from every month, hidden ones too: with the shown
         # months they would give away the hidden ones' total. Where any month is hidden,
         # the chart shows its points and signals but not its lines.
@@ -269,7 +282,7 @@ def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
         for i, period in enumerate(result.periods):
             hidden = bool(mask[i])
             value = None if hidden or pd.isna(result.values[i]) else round(float(result.values[i]), 3)
-            points.append({"period": period, "label": month_label(pd.Period(period, freq="M"), short=True),
+            points.append({"period": period, "label": period_label(period, short=True),
                            "value": value, "hidden": bool(hidden),
                            "type": "hidden" if hidden else result.point_type[i],
                            "mean": _r(result.mean[i]) if limits_shown else None,
@@ -278,22 +291,30 @@ def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
                            "segment": result.segment[i]})
         summary = spc_mod.summary(result)
         measure = analysis.signals.measure.get((facility_id, ind.id))
-        present = [v for v in result.values if not pd.isna(v)]
+        present = [v for v in monthly.values if not pd.isna(v)]
         months_with = sum(1 for v in present if v > 0)
+        grain = result.grain
+        # too little to chart: fewer than SPARSE_MONTHS months with any, no signal, and too few quarters (see signals)
+        sparse = grain == "month" and months_with < SPARSE_MONTHS and result.variation_icon in (None, "common_cause")
+        blocks = quarters([str(p) for p, v in zip(monthly.periods, monthly.values)])
+        by_month = {p: v for p, v in zip(monthly.periods, monthly.values)}
+        quarters_with = sum(1 for b in blocks if any(by_month.get(m, 0) > 0 for m in b))
+        few = f"{lower_first(ind.label)} in {_months(months_with)} of the {len(present)} months"
         out[ind.id] = {
-            # too little to chart: fewer than SPARSE_MONTHS months with any, and no signal (see profile)
-            "sparse": months_with < SPARSE_MONTHS and result.variation_icon in (None, "common_cause"),
-            "sparse_text": (f"Not charted: {lower_first(ind.label)} in {_months(months_with)} of the "
-                            f"{len(present)} months, too few for a control chart."),
-            "drawn": True,
+            "sparse": sparse,
+            "sparse_text": (f"Not charted: {few} ({quarters_with} of the {len(blocks)} quarters), too few for a "
+                            f"control chart by month or by quarter."),
+            "drawn": True, "kind": "series", "grain": grain, "chart": result.kind,
+            "sigma_z": None if summary["sigma_z"] is None else round(summary["sigma_z"], 2),
             "id": f"spc-{ind.id}", "label": ind.label, "measure": measure,
             "unit": "%" if ind.kind == "crowding" else (figures.rate_label(analysis.basis(facility_id), ind.scale)
                                                        if measure == "rate" else "count"),
             "points": points, "trial": bool(result.trial), "icon": result.variation_icon,
             "icon_text": ICON_TEXT.get(result.variation_icon, ""), "breaks": list(ind.series_breaks),
             "hidden_points": sum(p["hidden"] for p in points), "limits_shown": limits_shown,
-            "summary": _spc_summary(ind.label, summary, result)
-            + ("" if limits_shown else f" The centre line and limits are not shown because some months are hidden"
+            "summary": (f"Charted by quarter: {few}, too few to chart month by month. " if grain == "quarter" else "")
+            + _spc_summary(ind.label, summary, result, analysis.basis(facility_id))
+            + ("" if limits_shown else f" The centre line and limits are not shown because some {grain}s are hidden"
                                       f" (fewer than {control.threshold} incidents).")}
     return out
 
@@ -302,16 +323,101 @@ def _r(x: float) -> float | None:
     return None if x is None or pd.isna(x) else round(float(x), 3)
 
 
-def _spc_summary(label: str, summary: dict[str, Any], result: Any) -> str:
+#: How a u-chart's or u-prime's limits were set, after the reading (an XmR's go unsaid).
+CHART_TEXT = {"u": " Its limits follow each {grain}'s {base} (a u-chart).",
+              "laney": " Its limits follow each {grain}'s {base}, widened because the {grain}s vary more than "
+                       "chance alone would make them (Laney's u′ chart, σz {sigma})."}
+
+
+def _spc_summary(label: str, summary: dict[str, Any], result: Any, basis: str | None = None) -> str:
     kind = summary.get("latest_type")
+    grain = summary.get("grain", "month")
     if kind in ("concern", "improvement", "neutral"):
         what = {"concern": "a signal of concern", "improvement": "a signal of improvement",
                 "neutral": "an unusual point"}[kind]
-        text = f"The latest month is {what} on the control chart."
+        text = f"The latest {grain} is {what} on the control chart."
     else:
-        text = "The latest month shows only common cause variation."
+        text = f"The latest {grain} shows only common cause variation."
+    if summary.get("chart") in CHART_TEXT:
+        text += CHART_TEXT[summary["chart"]].format(
+            grain=grain, base="detentions" if basis == "throughput" else "population",
+            sigma=f"{summary['sigma_z']:.1f}" if summary.get("sigma_z") is not None else "")
     if summary.get("trial"):
         text += " The limits are trial limits (fewer than 12 points)."
+    return text
+
+
+def _between_section(analysis: Any, facility_id: str, ind: Any) -> dict[str, Any] | None:
+    """``spc`` of a rare event: the days between events (a t-chart), or a sentence when fewer than 2 are held.
+
+    Each point is one event, so an output that hides small numbers shows none of it (the sentence says so);
+    the team's pack shows the dates, as its list of deaths does.
+    """
+    found = analysis.signals.between.get((facility_id, ind.id))
+    if found is None:
+        return None
+    control = analysis.control_for(facility_id, ind.id)
+    noun = lower_first(ind.label)
+    span = f"{date_label(found.period_start)} to {date_label(found.period_end - pd.Timedelta(days=1))}"
+    months = round(found.exposure_days / 30.4375)
+    section = {"kind": "between", "grain": "event", "chart": "t", "sigma_z": None, "id": f"spc-{ind.id}",
+               "label": ind.label, "measure": "days", "unit": "days", "points": [], "trial": True, "icon": None,
+               "icon_text": "", "breaks": [], "hidden_points": 0, "limits_shown": True, "drawn": True,
+               "events": found.count, "sparse": False, "sparse_text": None,
+               "days_since_last": round(found.days_since_last)}
+    if found.count < 2:
+        had = "none" if found.count == 0 else "only 1"
+        text = (f"Not charted: {noun}, {had} in the {months} months from {span}; a chart of the days between "
+                f"events needs at least 2.")
+        return {**section, "sparse": True, "sparse_text": text, "summary": text}
+    if control.suppresses:
+        text = (f"Not charted: the days between {noun}, as each point would date one in this output "
+                f"({control.count(float(found.count)).text} in the {months} months from {span}).")
+        return {**section, "sparse": True, "sparse_text": text, "summary": text}
+    chart = found.chart
+    points = []
+    for k, gap in enumerate(found.days_between):
+        lcl = chart.lcl[k]
+        points.append({"period": found.event_dates[k + 1].date().isoformat(),
+                       "label": found.event_dates[k + 1].strftime("%d %b %Y"), "value": round(gap, 1),
+                       "hidden": False, "type": chart.point_type[k], "mean": _r(_days(chart.mean[k])),
+                       "ucl": _r(_days(chart.ucl[k])), "lcl": _r(_days(max(lcl, 0.0))) if pd.notna(lcl) else None,
+                       "segment": chart.segment[k]})
+    return {**section, "points": points, "trial": bool(found.trial), "icon": chart.variation_icon,
+            "icon_text": ICON_TEXT.get(chart.variation_icon, ""), "summary": _between_summary(noun, found, span)}
+
+
+def _days(y: float) -> float:
+    """A transformed gap back in days (Nelson's y ** 3.6)."""
+    from datapack.analysis.spc_rare import POWER
+
+    return math.nan if pd.isna(y) else float(y) ** POWER
+
+
+#: What the latest gap between events says, by its type (longer gaps mean fewer events).
+GAP_TEXT = {"common_cause": "shows only common cause variation",
+            "improvement": "is a signal of improvement (events further apart than before)",
+            "concern": "is a signal of concern (events closer together than before)",
+            "neutral": "is unusual"}
+
+
+def _between_summary(noun: str, found: Any, span: str) -> str:
+    """The reading of a time-between-events chart; its chart's caption says the same (it quotes this)."""
+    chart = found.chart
+    last = found.days_between[-1]
+    latest = found.event_dates[-1]
+    text = (f"{found.count} {noun} from {span}, charted as the days between them: the latest gap, "
+            f"{last:,.0f} days to {date_label(latest)}, {GAP_TEXT.get(chart.point_type[-1], 'is not classified')}.")
+    if pd.isna(found.ucl_days):
+        text += f" Too few gaps ({len(found.days_between)}) for control limits; the centre line is {found.centre_days:,.0f} days."
+    else:
+        text += (f" Centre line {found.centre_days:,.0f} days, limits {found.lcl_days:,.0f} to {found.ucl_days:,.0f} "
+                 f"days{' (trial limits, from fewer than 12 gaps)' if found.trial else ''}.")
+    text += f" {found.days_since_last:,.0f} days have passed since the latest"
+    if found.open_gap_signal:
+        text += ", longer than the upper limit: already a signal that events are further apart."
+    else:
+        text += "."
     return text
 
 

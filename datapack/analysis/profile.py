@@ -212,7 +212,9 @@ def _choose_charts(keys: dict[str, Any], every: bool) -> None:
     """Which control charts and funnel plots the pack draws (``analysis.charts``), set as ``drawn`` on each.
 
     A chart an area for enquiry points to is always drawn. A series with too
-    little to chart is a sentence (``sparse_text``). Unless every chart is
+    little to chart is a sentence (``sparse_text``). A rare event's chart of
+    the days between events is drawn wherever it is held (2 events or more),
+    a sentence otherwise. Unless every chart is
     asked for, an indicator whose control chart has no signal and whose
     funnel is within its limits is a sentence too, and so is such a funnel;
     an equality forest plot is drawn where a group is flagged (its table
@@ -221,6 +223,9 @@ def _choose_charts(keys: dict[str, Any], every: bool) -> None:
     linked = {t for f in keys["enquiry"]["findings"] for t in f["evidence"].get("links", {}).values()}
     for ind_id, series in keys["spc"].items():
         fun = keys["funnels"].get(ind_id)
+        if series.get("kind") == "between":  # a rare event: the days between events, wherever 2 or more are held
+            series["drawn"] = not series["sparse"]
+            continue
         if f"chart-{series['id']}" in linked:
             continue
         if series["sparse"]:
@@ -229,6 +234,9 @@ def _choose_charts(keys: dict[str, Any], every: bool) -> None:
             series["drawn"] = False
             series["summary"] = QUIET_TEXT.format(funnel="" if fun is None else " and the place is within the "
                                                   "funnel's limits")
+            if series.get("grain") == "quarter":  # said as the chart would have said it
+                series["summary"] = series["summary"].replace("the control chart shows", "the control chart by "
+                                                              "quarter (too few months with any to chart by month) shows")
     for fun in keys["funnels"].values():
         fun["drawn"] = every or f"chart-{fun['id']}" in linked or fun["flag"] != "within"
     for row in keys["indicators"]:  # set out in full in its section, named in its summary line, or too few

@@ -17,7 +17,7 @@ from datapack.analysis import figures
 from datapack.analysis import spc as spc_mod
 from datapack.analysis.enquiry_entry import Entry, Hit
 from datapack.analysis.spc_rare import compare_poisson
-from datapack.analysis.text import CATEGORY_LABELS, lower_first
+from datapack.analysis.text import CATEGORY_LABELS, lower_first, period_label
 from datapack.analysis.text import month_label as text_month_label
 
 RULES: dict[str, Callable] = {}
@@ -138,26 +138,31 @@ def deaths_above_peers(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[
 # --- change over time --------------------------------------------------------------------------------------
 
 def _pattern(summary: dict[str, Any]) -> tuple[str, str] | None:
-    """Words for the latest special cause of concern, and the month it started."""
+    """Words for the latest special cause of concern, and the month (or quarter) it started."""
     trend, shift = summary.get("trend"), summary.get("shift")
+    grain = summary.get("grain", "month")
     if trend and trend["ongoing"] and trend["type"] == "concern":
         verb = "rose" if trend["direction"] == "up" else "fell"
-        return f"{verb} for {trend['length'] - 1} consecutive months", month_label(trend["start"])
+        return f"{verb} for {trend['length'] - 1} consecutive {grain}s", period_label(trend["start"])
     if shift and shift["ongoing"] and shift["type"] == "concern":
-        return (f"has been {shift['direction']} its average for {shift['length']} consecutive months",
-                month_label(shift["start"]))
+        return (f"has been {shift['direction']} its average for {shift['length']} consecutive {grain}s",
+                period_label(shift["start"]))
     if summary.get("latest_type") == "concern":
         side = "above the upper" if summary.get("latest_direction") == "high" else "below the lower"
-        return f"was {side} control limit", month_label(summary["latest_period"])
+        return f"was {side} control limit", period_label(summary["latest_period"])
     return None
+
+
+#: What each chart is called in an area's evidence.
+CHART_NAMES = {"xmr": "XmR control chart", "u": "u-chart", "laney": "Laney u′ chart"}
 
 
 @rule
 def spc_concern(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]]:
-    """The latest point, or a run reaching it, is a special cause of concern."""
+    """The latest point, or a run reaching it, is a special cause of concern (on the chart the pack shows)."""
     hits, checked = [], []
     for ind in _indicators(a):  # crowding has its own rule: a rise below capacity is no concern
-        result = a.signals.spc.get((fid, ind.id))
+        result = a.signals.chart(fid, ind.id)
         if result is None or ind.good_direction == "neutral":
             continue
         checked.append(ind.label.lower())
@@ -166,27 +171,34 @@ def spc_concern(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[str]]:
         if not found:
             continue
         words, since = found
-        latest_month = summary["latest_period"]
-        row = a.month_row(fid, ind.id, latest_month)
-        if a.chart_hidden(fid, ind.id)[-1]:  # the latest month is hidden on the chart: not quoted either
-            row = {"count": None, "base": None}
+        grain = result.grain
+        latest_period = summary["latest_period"]
         measure = a.signals.measure.get((fid, ind.id))
-        latest = (figures.rate_of(a.control, row["count"], row["base"], scale=ind.scale, basis=a.basis(fid),
-                                  months=1, crowding=ind.kind == "crowding").rate.text if measure == "rate"
-                  else a.control.count(row["count"]).text)
+        if grain == "month":
+            row = a.month_row(fid, ind.id, latest_period)
+            if a.chart_hidden(fid, ind.id)[-1]:  # the latest month is hidden on the chart: not quoted either
+                row = {"count": None, "base": None}
+            latest = (figures.rate_of(a.control, row["count"], row["base"], scale=ind.scale, basis=a.basis(fid),
+                                      months=1, crowding=ind.kind == "crowding").rate.text if measure == "rate"
+                      else a.control.count(row["count"]).text)
+        else:  # a quarter: its point as the chart shows it, unless the chart hides it
+            hidden = a.chart_mask(fid, ind.id)[-1]
+            value = result.values[-1]
+            latest = ("hidden" if hidden or pd.isna(value) else
+                      f"{value:,.1f}" if measure == "rate" else a.control.count(value).text)
         unit = "%" if ind.kind == "crowding" else (f" {figures.rate_label(a.basis(fid), ind.scale)}"
                                                    if measure == "rate" else "")
         subject = (ind.label if ind.kind == "crowding" else
-                   f"The monthly {'rate' if measure == 'rate' else 'number'} of {lower_first(ind.label)}")
+                   f"The {grain}ly {'rate' if measure == 'rate' else 'number'} of {lower_first(ind.label)}")
         if not latest[0].isdigit():
             latest = "a level not shown here (small numbers)"
         values = {"subject": subject, "pattern": words, "latest": f"{latest}{unit}" if latest[0].isdigit() else latest,
-                  "latest_month": month_label(latest_month), "since": since}
+                  "latest_month": period_label(latest_period), "since": since}
         hits.append(Hit(ind.id, values, _evidence(
-            a, fid, ind.id, {"Latest month": values["latest"], "Pattern": words,
+            a, fid, ind.id, {f"Latest {grain}": values["latest"], "Pattern": words,
                              "Trial limits": "yes" if summary["trial"] else "no"},
-            "the facility's own monthly pattern (XmR control chart)", {"chart": f"chart-spc-{ind.id}"},
-            tuple(ind.numerator.categories))))
+            f"the facility's own {grain}ly pattern ({CHART_NAMES.get(result.kind, 'control chart')})",
+            {"chart": f"chart-spc-{ind.id}"}, tuple(ind.numerator.categories))))
     return hits, checked
 
 

@@ -40,6 +40,29 @@ its first ``baseline`` present points only, and are recalculated only when a sus
 change: a new segment starts at the shift's first point, so the chart shows the change as a step.
 Points of the baseline are judged against limits of their own time, never against limits a later
 rise has pulled up, so a rise never makes the months before it look like an improvement.
+
+Which chart (``chart`` of each segment, chosen by :func:`xmr` and :func:`baseline_chart` when
+``exposure`` is given; :mod:`datapack.analysis.signals` decides what is given):
+
+* **u-chart** where a count of events has an exposure held for its months (a population or
+  throughput, in units of the rate's scale, so the points are per 1,000): point u_i = c_i / n_i,
+  centre u = sum(c) / sum(n) over the baseline points, limits u +/- 3 sqrt(u / n_i), so they widen in
+  a month with fewer people and narrow in one with more; near limits at 2 sqrt(u / n_i).
+* **Laney's u-prime** (Laney 2002, "Improved control charts for attributes", Quality Engineering
+  14(4)) where the counts vary more than chance alone would make them (over-dispersion, usual in
+  months of a busy prison): z_i = (u_i - u) / sqrt(u / n_i) over the baseline, sigma_z = mean moving
+  range of the z_i / 1.128 (no range across a gap; screened as ``screening`` says), limits
+  u +/- 3 sqrt(u / n_i) sigma_z. Used when sigma_z is above ``LANEY_ABOVE`` (1.5): for 12 baseline
+  months of Poisson counts sigma_z is below 1.48 in 95 series out of 100 (simulated), so above 1.5
+  the spread is clearly more than chance. At or below it the u-chart's own limits are kept (sigma_z
+  below 1 would narrow them; it is not used to).
+* **XmR** of the values otherwise: a plain count where no exposure is held, and figures that are not
+  counts of events (hours, per cent).
+
+Every chart keeps the same baseline, shift and rebase rules and the same four special-cause rules;
+only the limits differ (per point for u and u'). ``grain`` (``month`` or ``quarter``) says what one
+point covers: a series too sparse by month is charted by quarter (``SPARSE_MONTHS``,
+``SPARSE_QUARTERS``; see :mod:`datapack.analysis.signals`).
 """
 
 from __future__ import annotations
@@ -61,6 +84,17 @@ RULES = ("outside", "trend", "two_of_three", "shift")
 #: Share of months with none at or above which a series is too sparse for baseline limits.
 SPARSE = 0.5
 IMPROVEMENTS = ("up", "down", "neutral")
+#: d2 for moving ranges of two points: sigma = mean(mR) / D2 (LIMIT is 3 / D2, rounded).
+D2 = 1.128
+#: Laney's sigma_z above which a u-chart's limits are widened (u-prime); see the module docstring.
+LANEY_ABOVE = 1.5
+#: Chart kinds, as ``SpcResult.chart`` names them.
+CHARTS = ("xmr", "u", "laney")
+#: Fewer months than this with any event (under one month in six of three years), and no signal: too
+#: sparse to chart by month; the series is charted by quarter when at least ``SPARSE_QUARTERS`` of its
+#: quarters have any, and is otherwise a sentence.
+SPARSE_MONTHS = 6
+SPARSE_QUARTERS = 4
 Improvement = Literal["up", "down", "neutral"]
 
 
@@ -110,6 +144,9 @@ class SpcResult:
     segment's limits against ``target``. ``baseline_points`` counts, per segment, the present
     points its limits rest on; ``trial`` is true when any of these is below ``settings.min_points``.
     ``runs`` lists every trend and shift, in order of their last point.
+    ``chart`` names each segment's chart ("xmr", "u" or "laney"), ``sigma_z`` its Laney ratio (None
+    for XmR; NaN when it cannot be had). ``counts`` and ``exposure`` are the counts and exposures a
+    u-chart's ``values`` (count / exposure) came from (None for XmR). ``grain`` is what a point covers.
     """
 
     values: tuple[float, ...]
@@ -135,6 +172,16 @@ class SpcResult:
     target: float | None = None
     lower_bound: float | None = None
     settings: SpcSettings = SpcSettings()
+    chart: tuple[str, ...] = ()
+    sigma_z: tuple[float | None, ...] = ()
+    counts: tuple[float, ...] | None = None
+    exposure: tuple[float, ...] | None = None
+    grain: str = "month"
+
+    @property
+    def kind(self) -> str:
+        """The latest segment's chart: "xmr", "u" or "laney"."""
+        return self.chart[-1] if self.chart else "xmr"
 
     @property
     def lcl_display(self) -> tuple[float, ...]:
@@ -158,17 +205,26 @@ class SpcResult:
 
 def xmr(values: Sequence[float], periods: Sequence[Any] | None = None, improvement: Improvement = "neutral",
         rebase_at: Sequence[Any] = (), settings: SpcSettings = SpcSettings(), target: float | None = None,
-        lower_bound: float | None = None) -> SpcResult:
+        lower_bound: float | None = None, exposure: Sequence[float] | None = None, laney: bool | None = None,
+        grain: str = "month") -> SpcResult:
     """An XmR chart of ``values`` in time order, with NHS "Making Data Count" signals.
 
     ``periods`` label the points (default 0..n-1). Each ``rebase_at`` entry is a period, or (if
     it is not one of the periods) an integer position; a new segment starts there.
     ``improvement`` says which way is good. See the module docstring for the rules.
+
+    With ``exposure`` the ``values`` are counts and the chart is a u-chart of count / exposure, or
+    Laney's u-prime where over-dispersed (``laney``: None decides by ``LANEY_ABOVE``; True or False
+    forces it). A point whose exposure is missing or not above 0 is missing.
     """
     if improvement not in IMPROVEMENTS:
         raise ValueError(f"improvement must be one of {', '.join(IMPROVEMENTS)}; got {improvement!r}")
-    y = pd.to_numeric(pd.Series(list(values), dtype=object), errors="raise").to_numpy(dtype=float, na_value=np.nan)
-    n = len(y)
+    c = _floats(values)
+    n = len(c)
+    e = None if exposure is None else _floats(exposure)
+    if e is not None and len(e) != n:
+        raise ValueError(f"exposure has {len(e)} entries but values has {n}")
+    y = _plotted(c, e)
     periods = tuple(range(n)) if periods is None else tuple(periods)
     if len(periods) != n:
         raise ValueError(f"periods has {len(periods)} entries but values has {n}")
@@ -179,14 +235,24 @@ def xmr(values: Sequence[float], periods: Sequence[Any] | None = None, improveme
     direction: list[str | None] = [None] * n
     runs: list[Run] = []
     counts: list[int] = []
+    kinds: list[str] = []
+    ratios: list[float | None] = []
     for s in range(segment.max() + 1 if n else 0):
         idx = np.flatnonzero(segment == s)
-        mean, amr, base = _limits(y[idx], settings)
+        if e is None:
+            mean, amr, base = _limits(y[idx], settings)
+            kind, ratio = "xmr", None
+            lines["mean"][idx], lines["ucl"][idx], lines["lcl"][idx] = mean, mean + LIMIT * amr, mean - LIMIT * amr
+            lines["near_ucl"][idx], lines["near_lcl"][idx] = mean + NEAR * amr, mean - NEAR * amr
+        else:
+            mean, sigma, base, kind, ratio = _u_limits(c[idx], e[idx], y[idx], settings, laney)
+            lines["mean"][idx], lines["ucl"][idx], lines["lcl"][idx] = mean, mean + 3 * sigma, mean - 3 * sigma
+            lines["near_ucl"][idx], lines["near_lcl"][idx] = mean + 2 * sigma, mean - 2 * sigma
         counts.append(base)
-        lines["mean"][idx], lines["ucl"][idx], lines["lcl"][idx] = mean, mean + LIMIT * amr, mean - LIMIT * amr
-        lines["near_ucl"][idx], lines["near_lcl"][idx] = mean + NEAR * amr, mean - NEAR * amr
+        kinds.append(kind)
+        ratios.append(ratio)
         present = idx[~np.isnan(y[idx])]
-        runs += _rules(y, present, {k: v[idx[0]] for k, v in lines.items()}, settings, flags, direction)
+        runs += _rules(y, present, {k: v[present] for k, v in lines.items()}, settings, flags, direction)
     point_type = ["missing" if math.isnan(y[i]) else _kind(direction[i], improvement) for i in range(n)]
     latest = {k: float(v[-1]) if n else math.nan for k, v in lines.items()}
     return SpcResult(
@@ -195,13 +261,52 @@ def xmr(values: Sequence[float], periods: Sequence[Any] | None = None, improveme
         direction=tuple(direction), point_type=tuple(point_type), runs=tuple(runs), baseline_points=tuple(counts),
         trial=any(c < settings.min_points for c in counts),
         variation_icon=_icon(point_type, direction), assurance=_assurance(target, improvement, latest),
-        improvement=improvement, target=target, lower_bound=lower_bound, settings=settings)
+        improvement=improvement, target=target, lower_bound=lower_bound, settings=settings, chart=tuple(kinds),
+        sigma_z=tuple(ratios), counts=None if e is None else tuple(c.tolist()),
+        exposure=None if e is None else tuple(e.tolist()), grain=grain)
+
+
+def _floats(values: Sequence[float]) -> np.ndarray:
+    return pd.to_numeric(pd.Series(list(values), dtype=object), errors="raise").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _plotted(c: np.ndarray, e: np.ndarray | None) -> np.ndarray:
+    """The points drawn: the values, or count / exposure (missing where the exposure is not above 0)."""
+    if e is None:
+        return c
+    ok = np.isfinite(e) & (e > 0)
+    return np.where(ok, c / np.where(ok, e, 1.0), np.nan)
+
+
+def _u_limits(c: np.ndarray, e: np.ndarray, u: np.ndarray, settings: SpcSettings,
+              laney: bool | None) -> tuple[float, np.ndarray, int, str, float]:
+    """One segment of a u-chart: centre, sigma per point (times sigma_z for u'), points behind it, kind, sigma_z."""
+    present = np.flatnonzero(~np.isnan(u))
+    if settings.max_points_for_limits is not None and len(present) > settings.max_points_for_limits:
+        present = present[: settings.max_points_for_limits]
+    if present.size == 0:
+        return math.nan, np.full(len(u), math.nan), 0, "u", math.nan
+    centre = float(c[present].sum() / e[present].sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = np.where(np.isfinite(e) & (e > 0), np.sqrt(centre / np.where(e > 0, e, 1.0)), np.nan)
+        z = np.full(present[-1] + 1, np.nan)
+        z[present] = (u[present] - centre) / sigma[present]
+    mr = np.abs(np.diff(z))
+    mr = mr[np.isfinite(mr)]  # no range across a gap, none where the centre is 0
+    if settings.screening and mr.size and mr.mean() > 0:
+        mr = mr[mr < SCREEN * mr.mean()]
+    ratio = float(mr.mean() / D2) if mr.size else math.nan
+    wide = laney if laney is not None else bool(not math.isnan(ratio) and ratio > LANEY_ABOVE)
+    if wide and not math.isnan(ratio):
+        return centre, sigma * ratio, int(present.size), "laney", ratio
+    return centre, sigma, int(present.size), "u", ratio
 
 
 def baseline_chart(values: Sequence[float], periods: Sequence[Any] | None = None,
                    improvement: Improvement = "neutral", rebase_at: Sequence[Any] = (),
                    settings: SpcSettings = SpcSettings(), target: float | None = None,
-                   lower_bound: float | None = None, baseline: int = 12) -> SpcResult:
+                   lower_bound: float | None = None, baseline: int = 12, exposure: Sequence[float] | None = None,
+                   laney: bool | None = None, grain: str = "month") -> SpcResult:
     """:func:`xmr` with limits from a baseline, recalculated at each confirmed shift (see the module docstring).
 
     ``baseline`` present points fix each segment's limits (the setting's
@@ -213,19 +318,21 @@ def baseline_chart(values: Sequence[float], periods: Sequence[Any] | None = None
     the latest point's icon is read from those types. A series with at least
     ``SPARSE`` of its points zero, or a shift into points that do not vary,
     is not given a baseline (limits of 0 would make any one event special).
+    ``exposure``, ``laney`` and ``grain`` are as :func:`xmr`'s (a u-chart or u').
     """
-    y = pd.to_numeric(pd.Series(list(values), dtype=object), errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    shape = dict(exposure=exposure, laney=laney, grain=grain)
+    y = _plotted(_floats(values), None if exposure is None else _floats(exposure))
     present = y[~np.isnan(y)]
     if present.size == 0 or np.mean(present == 0) >= SPARSE:
         # too sparse for a baseline: a baseline of months with none gives limits of 0, against which
         # any one event would be a special cause; limits from every month instead, as xmr
-        return xmr(values, periods, improvement, rebase_at, settings, target, lower_bound)
+        return xmr(values, periods, improvement, rebase_at, settings, target, lower_bound, **shape)
     fixed = replace(settings, max_points_for_limits=baseline)
     breaks = list(rebase_at)
     carried: dict[int, tuple[str, str | None]] = {}  # the shift's points, as the limits before it typed them
     shifts: list[Run] = []
     while True:
-        result = xmr(values, periods, improvement, breaks, fixed, target, lower_bound)
+        result = xmr(values, periods, improvement, breaks, fixed, target, lower_bound, **shape)
         run = _confirmed_shift(result, baseline)
         if run is None:
             break
@@ -310,9 +417,9 @@ def _runs(keys: np.ndarray) -> list[tuple[int, int, int]]:
     return out
 
 
-def _rules(y: np.ndarray, present: np.ndarray, line: dict[str, float], settings: SpcSettings,
+def _rules(y: np.ndarray, present: np.ndarray, line: dict[str, np.ndarray], settings: SpcSettings,
            flags: dict[str, np.ndarray], direction: list[str | None]) -> list[Run]:
-    """Apply the four rules to one segment's present points; fill flags and direction in place."""
+    """Apply the four rules to one segment's present points (``line``: its lines at them); fill flags and direction."""
     v = y[present]
     m = len(v)
     side = np.sign(v - line["mean"])
@@ -432,6 +539,8 @@ def summary(result: SpcResult, last_n: int = 6) -> dict[str, Any]:
         "variation_icon": result.variation_icon, "assurance": result.assurance, "improvement": result.improvement,
         "last_n": last_n, "rules_recent": [r for r in RULES if any(getattr(result, r)[i] for i in recent)],
         "trend": run_info("trend"), "shift": run_info("shift"), "trial": result.trial,
+        "chart": result.kind, "grain": result.grain,
+        "sigma_z": _num(result.sigma_z[-1]) if result.sigma_z and result.sigma_z[-1] is not None else None,
         "segment": None if seg is None else {
             "index": seg, "start": _iso(result.periods[where]), "baseline_points": result.baseline_points[seg],
             "n_points": sum(1 for i in present if result.segment[i] == seg),

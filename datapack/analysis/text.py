@@ -94,6 +94,15 @@ def span_label(first: pd.Period, last: pd.Period, short: bool = True) -> str:
     return f"{month_label(first, short)}–{month_label(last, short)}"
 
 
+def period_label(key: str, short: bool = False) -> str:
+    """A chart point's period as words: a month (``YYYY-MM``: ``March 2026``) or a quarter by its first and
+    last month (``YYYY-MM/YYYY-MM``: ``Jan–Mar 2026``)."""
+    first, _, last = str(key).partition("/")
+    if last:
+        return span_label(pd.Period(first, freq="M"), pd.Period(last, freq="M"), short=True)
+    return month_label(pd.Period(first, freq="M"), short)
+
+
 def date_label(value: Any) -> str | None:
     """``30 September 2026``, or None for a blank date."""
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
