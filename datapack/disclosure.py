@@ -343,11 +343,12 @@ def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *
     which hidden figures must be safe (default all: a hidden zero worked back says 'none' where the
     pack chose to say nothing), ``movable`` (default all) which shown ones may be hidden for
     their sake, ``rank`` which come first (0 before 1: body cells before totals). While a guarded
-    figure is exposed, the cheapest shown movable figure whose hiding alone frees it is hidden (by
-    rank, then next to it before further off, then a positive one before a zero, the smallest
+    figure is exposed, the cheapest shown movable figure of the first rank whose hiding alone frees
+    it is hidden (next to it before further off, then a positive one before a zero, the smallest
     first); where no one figure frees it (a cell of a table with both margins needs three more),
-    the smallest shown positive movable figure sharing a relation with it (a zero only where no
-    positive one is left), then any in its group; and the audit is repeated.
+    the smallest shown positive figure of the first rank sharing a relation with it (a zero only
+    where no positive one is left), then any in its group; only where none of the first rank is
+    left are figures of later ranks tried, the same way; and the audit is repeated.
     """
     values = np.nan_to_num(np.asarray(values, dtype=float))
     hidden = np.asarray(hidden, dtype=bool).copy()
@@ -367,7 +368,7 @@ def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *
         one[b] = True
         return bool(exposed(values, trial, [relations[r] for r in rows], one, width))
 
-    def helpful(b: int) -> int | None:
+    def helpful(b: int, upto: float = math.inf) -> int | None:
         """The cheapest shown figure whose hiding alone leaves ``b`` no longer pinned (None if none does).
 
         The figures tried are those sharing a relation with ``b`` or with a hidden figure linked to it
@@ -389,7 +390,7 @@ def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *
                         seen.add(k)
                         if hidden[k]:
                             nxt.append(k)
-                        elif movable[k]:
+                        elif movable[k] and rank[k] <= upto:
                             found[k] = depth
             frontier = nxt
         for k in sorted(found, key=lambda k: (rank[k], found[k] > 1, *cost(k)[1:])):
@@ -399,6 +400,7 @@ def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *
                 return k
         return None
 
+    first = rank[movable].min() if movable.any() else 0.0
     while True:
         guarded = hidden if guard is None else hidden & np.asarray(guard, dtype=bool)
         bad = exposed(values, hidden, relations, guarded, width)
@@ -410,15 +412,21 @@ def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *
             if b in done:
                 continue
             near = {k for r in touching.get(b, []) for k in relations[r][0]}
-            pick = helpful(b)
-            if pick is None:  # no one figure frees it: the cheapest next to it, then the audit again
-                candidates = [k for k in near if not hidden[k] and movable[k]]
+            reach = {k for h in near if hidden[h] for r in touching.get(h, []) for k in relations[r][0]}
+            pick = None
+            for upto in (first, math.inf):  # the first rank alone (body cells, months), then any
+                pick = helpful(b, upto)
+                if pick is not None:
+                    break
+                # no one figure frees it: the cheapest next to it, then the audit again
+                candidates = [k for k in near if not hidden[k] and movable[k] and rank[k] <= upto]
                 if not candidates:  # widen: anything related to a hidden figure related to this one
-                    reach = {k for h in near if hidden[h] for r in touching.get(h, []) for k in relations[r][0]}
-                    candidates = [k for k in reach if not hidden[k] and movable[k]]
-                if not candidates:
-                    continue
-                pick = min(candidates, key=cost)
+                    candidates = [k for k in reach if not hidden[k] and movable[k] and rank[k] <= upto]
+                if candidates:
+                    pick = min(candidates, key=cost)
+                    break
+            if pick is None:
+                continue
             hidden[pick] = True
             progress = True
             done |= {k for r in touching.get(pick, []) for k in relations[r][0]} | near

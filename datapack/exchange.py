@@ -205,7 +205,9 @@ def incident_counts(estate: Any, analysis: Any) -> tuple[pd.DataFrame, dict[tupl
                 part = mine[mine["month"].isin(months[idx])].groupby(keys, as_index=False)["_w"].sum()
                 total = grid[:, idx].sum(axis=1)
                 small = np.vectorize(control.is_small)(total)
-                shut = _block(total, small, part, keys, control)
+                by_pack = np.array([any(analysis.count_hidden(fid, i, p) for i in measures[k]["ids"]) for k in keys],
+                                   dtype=bool)  # hidden in the pack for another's sake: hidden here too
+                shut = _block(total, small | by_pack, part, keys, control)
                 totals_hidden |= {(fid, k, p): bool(shut[j]) for j, k in enumerate(keys)}
                 seed[np.ix_(shut & ~small, idx)] = True  # a total hidden for another's sake: not from its months
             while True:  # month by month (a hidden count is not the rest of its category), then along each series

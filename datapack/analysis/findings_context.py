@@ -337,7 +337,8 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
         pool = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(pool_ids)]
         public = pool["published"].fillna(False).astype(bool)
         # as in comparison.compare; a count hidden for another figure's sake is left off too
-        kept = [not analysis.count_hidden(f, ind.id, "last") for f in pool["facility_id"]]
+        kept = pd.Series([not analysis.count_hidden(f, ind.id, "last") for f in pool["facility_id"]],
+                         index=pool.index, dtype=bool)
         pool = pool[placeable(pool["last_count"], pool["last_base"])
                     & (public | (~pool["last_count"].map(control.is_small) & kept))]
         public = set(pool.loc[pool["published"].fillna(False).astype(bool), "facility_id"])
