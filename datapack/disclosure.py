@@ -34,6 +34,13 @@ class Shown:
     text: str
     value: float | None
     hidden: bool = False
+    note: str = ""  # why a hidden figure is hidden (SMALL or FOR_ANOTHER)
+
+
+#: Why a count is hidden, in words: it is small ...
+SMALL = "Hidden: small number"
+#: ... or it is hidden so that another hidden figure cannot be worked out from it (secondary suppression).
+FOR_ANOTHER = "Hidden so that another hidden figure cannot be worked out"
 
 
 class Control:
@@ -99,7 +106,7 @@ class Control:
         if n is None or _nan(n):
             return Shown("no data", None)
         if hidden or self.is_small(n):
-            return Shown(self.settings.symbol, None, True)
+            return Shown(self.settings.symbol, None, True, SMALL if self.is_small(n) else FOR_ANOTHER)
         value = self.rounded(n)
         return Shown(f"{value:,.0f}", value)
 
@@ -109,7 +116,7 @@ class Control:
         if numerator is None or denominator in (None, 0) or _nan(numerator) or _nan(denominator):
             return Shown("no data", None)
         if numerator_hidden or self.is_small(numerator):
-            return Shown(self.settings.symbol, None, True)
+            return Shown(self.settings.symbol, None, True, SMALL if self.is_small(numerator) else FOR_ANOTHER)
         value = numerator / denominator * scale
         return Shown(f"{value:,.{digits}f}", value)
 
@@ -308,8 +315,8 @@ def _narrow(matrix: np.ndarray, lo: np.ndarray, hi: np.ndarray, truth: np.ndarra
         if x is not None and abs(x - np.round(x)).max() < 1e-7:
             open_.difference_update([t for t in list(open_) if abs(x[t] - truth[t]) >= width - 1e-7])
 
-    for sign in (-1.0, 1.0):  # all the wanted unknowns up at once, then down
-        if open_:
+    for sign in (-1.0, 1.0):  # all the wanted unknowns up at once, then down (for one, its own bounds below)
+        if len(open_) > 1:
             c = np.zeros(size)
             c[list(open_)] = sign
             certify(solve(c, 0).x)
@@ -357,8 +364,12 @@ def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *
     which hidden figures must be safe (default all: a hidden zero worked back says 'none' where the
     pack chose to say nothing), ``movable`` (default all) which shown ones may be hidden for
     their sake, ``rank`` which come first (0 before 1: body cells before totals). While a guarded
-    figure is exposed, the smallest shown positive movable figure sharing a relation with it is
-    hidden (a zero only where no positive one is left), then any in its group, and the audit repeated.
+    figure is exposed, the cheapest shown movable figure of the first rank whose hiding alone frees
+    it is hidden (next to it before further off, then a positive one before a zero, the smallest
+    first); where no one figure frees it (a cell of a table with both margins needs three more),
+    the smallest shown positive figure of the first rank sharing a relation with it (a zero only
+    where no positive one is left), then any in its group; only where none of the first rank is
+    left are figures of later ranks tried, the same way; and the audit is repeated.
     """
     values = np.nan_to_num(np.asarray(values, dtype=float))
     hidden = np.asarray(hidden, dtype=bool).copy()
@@ -373,6 +384,44 @@ def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *
     def cost(i: int) -> tuple:
         return rank[i], values[i] <= 0, values[i], i
 
+    def still_pinned(b: int, trial: np.ndarray, rows: list[int]) -> bool:
+        one = np.zeros(n, dtype=bool)
+        one[b] = True
+        return bool(exposed(values, trial, [relations[r] for r in rows], one, width))
+
+    def helpful(b: int, upto: float = math.inf) -> int | None:
+        """The cheapest shown figure whose hiding alone leaves ``b`` no longer pinned (None if none does).
+
+        The figures tried are those sharing a relation with ``b`` or with a hidden figure linked to it
+        (through hidden figures only): the figure that frees ``b`` may be several relations away (a
+        quarter's cell pinned by a quarter count that is the sum of chart months, each the sum of the
+        cells of that month).
+        """
+        seen, frontier, found, rows = {b}, [b], {}, set()
+        depth = 0
+        while frontier:
+            depth += 1
+            nxt = []
+            for h in frontier:
+                for r in touching.get(h, []):
+                    rows.add(r)
+                    for k in relations[r][0]:
+                        if k in seen:
+                            continue
+                        seen.add(k)
+                        if hidden[k]:
+                            nxt.append(k)
+                        elif movable[k] and rank[k] <= upto:
+                            found[k] = depth
+            frontier = nxt
+        for k in sorted(found, key=lambda k: (rank[k], found[k] > 1, *cost(k)[1:])):
+            trial = hidden.copy()
+            trial[k] = True
+            if not still_pinned(b, trial, sorted(rows | set(touching.get(k, [])))):
+                return k
+        return None
+
+    first = rank[movable].min() if movable.any() else 0.0
     while True:
         guarded = hidden if guard is None else hidden & np.asarray(guard, dtype=bool)
         bad = exposed(values, hidden, relations, guarded, width)
@@ -384,13 +433,21 @@ def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *
             if b in done:
                 continue
             near = {k for r in touching.get(b, []) for k in relations[r][0]}
-            candidates = [k for k in near if not hidden[k] and movable[k]]
-            if not candidates:  # widen: anything related to a hidden figure related to this one
-                reach = {k for h in near if hidden[h] for r in touching.get(h, []) for k in relations[r][0]}
-                candidates = [k for k in reach if not hidden[k] and movable[k]]
-            if not candidates:
+            reach = {k for h in near if hidden[h] for r in touching.get(h, []) for k in relations[r][0]}
+            pick = None
+            for upto in (first, math.inf):  # the first rank alone (body cells, months), then any
+                pick = helpful(b, upto)
+                if pick is not None:
+                    break
+                # no one figure frees it: the cheapest next to it, then the audit again
+                candidates = [k for k in near if not hidden[k] and movable[k] and rank[k] <= upto]
+                if not candidates:  # widen: anything related to a hidden figure related to this one
+                    candidates = [k for k in reach if not hidden[k] and movable[k] and rank[k] <= upto]
+                if candidates:
+                    pick = min(candidates, key=cost)
+                    break
+            if pick is None:
                 continue
-            pick = min(candidates, key=cost)
             hidden[pick] = True
             progress = True
             done |= {k for r in touching.get(pick, []) for k in relations[r][0]} | near

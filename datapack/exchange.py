@@ -205,7 +205,9 @@ def incident_counts(estate: Any, analysis: Any) -> tuple[pd.DataFrame, dict[tupl
                 part = mine[mine["month"].isin(months[idx])].groupby(keys, as_index=False)["_w"].sum()
                 total = grid[:, idx].sum(axis=1)
                 small = np.vectorize(control.is_small)(total)
-                shut = _block(total, small, part, keys, control)
+                by_pack = np.array([_pack_hides(analysis, fid, measures[k], p, counted) for k in keys],
+                                   dtype=bool)  # hidden in the pack for another's sake: hidden here too
+                shut = _block(total, small | by_pack, part, keys, control)
                 totals_hidden |= {(fid, k, p): bool(shut[j]) for j, k in enumerate(keys)}
                 seed[np.ix_(shut & ~small, idx)] = True  # a total hidden for another's sake: not from its months
             while True:  # month by month (a hidden count is not the rest of its category), then along each series
@@ -222,6 +224,12 @@ def incident_counts(estate: Any, analysis: Any) -> tuple[pd.DataFrame, dict[tupl
     frame = _count_rows(inc, months, spans, measures, cells, hidden, analysis, totals_hidden)
     frame["source"] = ";".join(sorted(incidents["_source"].dropna().astype(str).unique()))
     return pd.concat([frame, held], ignore_index=True), totals_hidden
+
+
+def _pack_hides(analysis: Any, fid: str, entry: dict[str, Any], period: str, counted: str) -> bool:
+    """Whether the facility's pack hides this measure's ``period`` count (events, or people) for another's sake."""
+    return any(analysis.count_hidden(fid, i, period) for i in entry["ids"]
+               if analysis.definitions.get(i).numerator.count == counted)
 
 
 def _pack_hidden(analysis: Any, fid: str, keys: list[str], measures: dict, months: pd.PeriodIndex) -> np.ndarray:
@@ -310,7 +318,8 @@ def _count_rows(inc: pd.DataFrame, months: pd.PeriodIndex, spans: dict, measures
                 values[(months >= first) & (months <= last)].sum()
             shown = control.count(total, totals_hidden[(fid, k, p)])
             n = _people(inc, fid, entry, months, (first, last)) if entry["people"] else None
-            totals_hidden[(fid, k + "#people", p)] = hide = control.is_small(n)
+            totals_hidden[(fid, k + "#people", p)] = hide = control.is_small(n) or shown.hidden or \
+                _pack_hides(analysis, fid, entry, p, "individuals")
             rows.append(extra | {"period_start": first.start_time, "period_end": last.end_time.normalize(),
                                  "count": shown.value, "individuals": None if n is None else control.count(n, hide).value,
                                  "status": "suppressed" if shown.hidden else "value"})

@@ -13,7 +13,8 @@ figures:
 * sub-categories of one category (planned, spontaneous) add up to at most the whole;
 * each indicator's last-12-month, previous-12-month and latest-quarter counts are the sums of
   their months (for distinct people: at least the largest month, at most the sum);
-* the same indicator's count in comparison.json is the pack's last-12-month count.
+* the same indicator's count in comparison.json is the pack's last-12-month count;
+* "then and now": the count over the window before the last visit is the sum of its months.
 
 Every count is a whole number and never negative. For each hidden figure the attacker solves
 for its smallest and largest possible value with :func:`scipy.optimize.milp`; a hidden figure
@@ -113,6 +114,14 @@ def _window_end(label: str) -> tuple[int, int] | None:
     return (int(found[0][1]), MONTHS[found[0][0]]) if found and found[0][0] in MONTHS else None
 
 
+def _span(label: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """First and last month of a label such as 'Sep 2024–Aug 2025' (None for other labels)."""
+    found = re.findall(r"([A-Z][a-z]{2}) (\d{4})", label or "")
+    if len(found) != 2 or any(f[0] not in MONTHS for f in found):
+        return None
+    return (int(found[0][1]), MONTHS[found[0][0]]), (int(found[1][1]), MONTHS[found[1][0]])
+
+
 def pack_model(pack: dict[str, Any], compared: dict[str, Any] | None = None,
                defs: dict[str, dict[str, Any]] | None = None) -> Model:
     """Every relation between the figures of one facility's pack (and its row of comparison.json)."""
@@ -198,6 +207,15 @@ def pack_model(pack: dict[str, Any], compared: dict[str, Any] | None = None,
                     m.at_most([w], [("period", ind, name)])
             else:
                 m.equal(("period", ind, name), window)
+        # "then and now": the count over the window before the last visit is the sum of its months
+        then = row.get("then") or {}
+        span = _span(then.get("period", ""))
+        if span and d["count"] == "events" and m.figure(("then", ind), then.get("count")) is not None:
+            first, last = span
+            window = [first]
+            while window[-1] != last:
+                window.append(_add(window[-1], 1))
+            m.equal(("then", ind), [("x", ind, _key(w)) for w in window])
     # parts of one category that cannot overlap (planned and spontaneous) add up to at most the whole:
     # the category's cells in the table, and the chart of the indicator counting the whole category
     by_categories: dict[tuple, list[str]] = {}

@@ -92,3 +92,55 @@ def test_a_single_small_cell_in_a_row_takes_a_neighbour_with_it():
     mask = control.table_mask(frame)
     assert mask.loc[1, "a"] and mask.sum(axis=1)[1] >= 2 and mask.sum(axis=0)["a"] >= 2
     assert not _recoverable(control.table(frame))
+
+
+# -- leaks through a shown total, each worked by hand (issue 12.5) -------------------------------------------
+
+def _pinned(values, hidden, relations):
+    """Hidden figures whose whole-number interval is a single value, by the attacker's own solver."""
+    from recovery_attack import Model, intervals
+
+    m = Model()
+    for i, v in enumerate(values):
+        if hidden[i]:
+            m.figure(i, {"text": "[c]", "value": None, "hidden": True})
+        else:
+            m.show(i, v)
+    for row, lo, hi in relations:
+        m.rows.append(({m.var(k): c for k, c in row.items()}, lo, hi))
+    return {k: v for k, v in intervals(m).items() if v[0] == v[1]}
+
+
+def test_a_small_part_of_a_total_of_shown_parts_hides_the_total_and_nothing_else():
+    from datapack.disclosure import equal, protect
+
+    # staff 13, detainees 12, fights 4 (small, hidden); assaults (all) 29 = 13 + 12 + 4. Staff and detainees
+    # are each shown again as an indicator of their own (13, 12). Shown as it was, fights = 29 - 13 - 12 = 4.
+    values = [13, 12, 4, 29, 13, 12]
+    relations = [equal(3, [0, 1, 2]), equal(4, [0]), equal(5, [1])]
+    hidden = np.array([False, False, True, False, False, False])
+    assert _pinned(values, hidden, relations) == {2: (4.0, 4.0)}
+    done = protect(np.array(values, float), hidden, relations)
+    # hiding staff or detainees alone frees nothing (each is shown again); only the assaults total does
+    assert done.tolist() == [False, False, True, True, False, False]
+    assert _pinned(values, done, relations) == {}
+
+
+def test_a_quarter_cell_equal_to_a_shown_quarter_count_hides_that_count():
+    from datapack.disclosure import equal, protect
+
+    # a category's two quarters 20 and 7 (both hidden), total 27 shown; the second quarter's months 2, 3, 2
+    # (unknowns the pack never shows) are the chart's months (hidden), whose sum the pack shows as the latest
+    # quarter's count, 7: the hidden cell is that count, three relations away.
+    #          0 q1  1 q2  2 total  3-5 months  6-8 chart months  9 quarter count
+    values = [20, 7, 27, 2, 3, 2, 2, 3, 2, 7]
+    relations = [equal(2, [0, 1]), equal(1, [3, 4, 5]), equal(6, [3]), equal(7, [4]), equal(8, [5]),
+                 equal(9, [6, 7, 8])]
+    hidden = np.array([True, True, False, True, True, True, True, True, True, False])
+    guard = np.array([True, True, True, False, False, False, True, True, True, True])
+    movable = np.array([True, True, False, False, False, False, True, True, True, True])
+    assert 1 in _pinned(values, hidden, relations) and _pinned(values, hidden, relations)[1] == (7.0, 7.0)
+    done = protect(np.array(values, float), hidden, relations, guard=guard, movable=movable)
+    assert done[9] and done.sum() == hidden.sum() + 1  # the quarter count, and nothing more
+    found = _pinned(values, done, relations)
+    assert not any(k in found for k in (0, 1, 9)), found

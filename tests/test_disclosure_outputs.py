@@ -43,7 +43,7 @@ def team_contexts(demo_analysis):
 
 def _figures(node, path=""):
     if isinstance(node, dict):
-        if set(node) == {"text", "value", "hidden"}:
+        if {"text", "value", "hidden"} <= set(node) <= {"text", "value", "hidden", "note"}:
             yield path, node
         for k, v in node.items():
             yield from _figures(v, f"{path}.{k}")

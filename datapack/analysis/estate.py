@@ -104,8 +104,20 @@ class EstateAnalysis:
             self._tables[facility_id] = self._audited(facility_id)[0]
         return self._tables[facility_id]
 
-    def _audited(self, facility_id: str) -> tuple[dict[str, Any], dict[str, list[bool]]]:
-        """The incidents table and the control-chart masks, audited together (see analysis.pack_audit)."""
+    def count_hidden(self, facility_id: str, indicator: str, period: str) -> bool:
+        """Whether the pack audit hides the facility's ``period`` count (``last``, ``prev``, ``quarter``,
+        ``then``) of ``indicator`` so that another hidden figure cannot be worked out from it.
+
+        A small count is hidden anyway (by :meth:`Control.count`); this is the count hidden for another's
+        sake, and every output showing the count, or its rate, asks here. Never in the team's pack.
+        """
+        if not self.control.suppresses:
+            return False
+        return (indicator, period) in self._audited(facility_id)[2]
+
+    def _audited(self, facility_id: str) -> tuple[dict[str, Any], dict[str, list[bool]], set[tuple[str, str]]]:
+        """The incidents table, the control-chart masks and the period counts hidden for another's sake,
+        audited together (see analysis.pack_audit)."""
         def compute():
             from datapack.analysis import incidents, pack_audit, population
 
@@ -125,16 +137,16 @@ class EstateAnalysis:
 
             table, extra = section(frozenset()), set()
             if control is self.published_control or end is None:
-                return table, {i.id: self._chart_hidden(facility_id, i.id, table) for i in self.definitions.indicators}
+                return table, {i.id: self._chart_hidden(facility_id, i.id, table) for i in self.definitions.indicators}, set()
             counts = incidents.monthly_counts(events, end - (2 * self.settings.window_months - 1), end)
             for _ in range(5):  # the table's own audit may hide more, which the charts must then see
                 charts = {i.id: self._chart_hidden(facility_id, i.id, table) for i in self.definitions.indicators}
-                cells, charts = pack_audit.audit(self, facility_id, table, counts, charts)
+                cells, charts, periods = pack_audit.audit(self, facility_id, table, counts, charts)
                 if cells <= extra | _hidden_cells(table):
                     break
                 extra |= cells
                 table = section(frozenset(extra))
-            return table, charts
+            return table, charts, periods
         return self._remember(("audited", facility_id), compute)
 
     def chart_hidden(self, facility_id: str, indicator: str) -> list[bool]:

@@ -91,7 +91,7 @@ def rate_of(control: Control, count: Any, base: Any, *, scale: float = 1000, bas
     raw, denominator = _num(count), _num(base)
     shown = control.count(raw, hidden=count_hidden)
     if shown.hidden:
-        rate = Shown(control.settings.symbol, None, True)
+        rate = Shown(control.settings.symbol, None, True, shown.note)
     else:
         rate = control.rate(shown.value, denominator, scale=scale)
     return Rate(shown, rate, denominator, scale, int(months), str(basis or "population"),
@@ -109,14 +109,15 @@ def indicator_rate(a: Any, fid: str, ind: Any, period: str = "last") -> Rate:
     p = a.period(fid, ind.id) or {}
     months = 3 if period == "quarter" else window_months(a, ind.id)
     return rate_of(a.control_for(fid, ind.id), p.get(f"{period}_count"), p.get(f"{period}_base"), scale=ind.scale,
-                   basis=p.get("basis") or a.basis(fid), months=months, crowding=ind.kind == "crowding")
+                   basis=p.get("basis") or a.basis(fid), months=months, crowding=ind.kind == "crowding",
+                   count_hidden=a.count_hidden(fid, ind.id, period))
 
 
 def count_figure(a: Any, fid: str, indicator: str, p: dict[str, Any], period: str) -> dict[str, Any]:
     """The count of one period (``last``, ``prev``, ``quarter``), or what stands in its place."""
     value = p.get(f"{period}_count")
     if value is not None and not pd.isna(value):
-        return figure(a.control_for(fid, indicator).count(value))
+        return figure(a.control_for(fid, indicator).count(value, hidden=a.count_hidden(fid, indicator, period)))
     return _not_given(a, p.get(f"{period}_status"), p.get(f"{period}_symbol"))
 
 
@@ -173,9 +174,13 @@ def rare_reading(a: Any, fid: str, ind: Any) -> str | None:
     if test is None:
         return None
     control = a.control_for(fid, ind.id)
-    last, prev = control.count(test.count1), control.count(test.count2)
+    last = control.count(test.count1, hidden=a.count_hidden(fid, ind.id, "last"))
+    prev = control.count(test.count2, hidden=a.count_hidden(fid, ind.id, "prev"))
     if last.hidden or prev.hidden:
-        return "Too few to compare with the period before in this pack (small numbers are hidden)."
+        if control.is_small(test.count1) or control.is_small(test.count2):
+            return "Too few to compare with the period before in this pack (small numbers are hidden)."
+        return ("Not compared with the period before in this pack: a count is hidden so that another hidden "
+                "figure cannot be worked out.")
     per = "rates on the population held" if test.exposure1 != 1.0 else "counts over periods of the same length"
     changed = "a significant change" if test.p_value < a.settings.alpha else "no significant change"
     p = "< 0.001" if test.p_value < 0.001 else f"= {test.p_value:.3f}"
@@ -183,14 +188,16 @@ def rare_reading(a: Any, fid: str, ind: Any) -> str | None:
             f"(exact Poisson test, p {p}).")
 
 
-def before_visit(a: Any, fid: str, ind: Any, visit_start: Any) -> dict[str, Any] | None:
-    """An indicator "then and now": its count and rate over the window that ended the month before the last
-    visit began, against the last window, and the change in rate; None where that cannot be said honestly.
+def latest_visit_start(a: Any, fid: str) -> Any:
+    """When the facility's latest visit began (None when no visit is held)."""
+    visits = a.estate.table("visits")
+    starts = visits.loc[visits["facility_id"].astype(str) == fid, "start"] if not visits.empty else None
+    return starts.max() if starts is not None and not starts.empty else None
 
-    Not given for crowding (a latest month, not a window), for counts of people (they cannot be added up
-    from months), for indicators read from published counts of longer periods, or when the monthly series
-    does not reach back over the whole window before the visit, or the windows overlap.
-    """
+
+def before_window(a: Any, fid: str, ind: Any, visit_start: Any) -> tuple[pd.Period, pd.Period] | None:
+    """The window that ended the month before the last visit began, where "then and now" can be said (see
+    :func:`before_visit`), as its first and last month; None otherwise."""
     if visit_start is None or pd.isna(visit_start) or ind.kind == "crowding" or ind.id in a.results.own_windows \
             or ind.numerator.count == "individuals" or a.results.windows is None:
         return None
@@ -204,12 +211,34 @@ def before_visit(a: Any, fid: str, ind: Any, visit_start: Any) -> dict[str, Any]
                   & (series["month"] >= first) & (series["month"] <= last)]
     if len(part) < months or part["count"].isna().any():
         return None
+    return first, last
+
+
+def before_visit(a: Any, fid: str, ind: Any, visit_start: Any) -> dict[str, Any] | None:
+    """An indicator "then and now": its count and rate over the window that ended the month before the last
+    visit began, against the last window, and the change in rate; None where that cannot be said honestly.
+
+    Not given for crowding (a latest month, not a window), for counts of people (they cannot be added up
+    from months), for indicators read from published counts of longer periods, or when the monthly series
+    does not reach back over the whole window before the visit, or the windows overlap. The count (and its
+    rate) is hidden where small, or where the pack audit hides it for another figure's sake.
+    """
+    window = before_window(a, fid, ind, visit_start)
+    if window is None:
+        return None
+    first, last = window
+    months = window_months(a, ind.id)
+    series = a.results.series
+    part = series[(series["facility_id"] == fid) & (series["indicator"] == ind.id)
+                  & (series["month"] >= first) & (series["month"] <= last)]
     basis = a.basis(fid)
     count, base = window_figures(part, pd.Series({fid: basis}))
     then = rate_of(a.control_for(fid, ind.id), count.get(fid), base.get(fid), scale=ind.scale, basis=basis,
-                   months=months)
+                   months=months, count_hidden=a.count_hidden(fid, ind.id, "then"))
     now = indicator_rate(a, fid, ind, "last")
+    hidden = then.count.hidden or now.count.hidden
     change = (now.rate.value / then.rate.value - 1 if then.rate.value and now.rate.value is not None
               else None)
     return {"period": counts.period_label(first, last), "count": then.count_figure(), "rate": then.rate_figure(),
-            "now": now.rate_figure(), "change": change, "then_count": then.count.value, "now_count": now.count.value}
+            "now": now.rate_figure(), "change": None if hidden else change, "then_count": then.count.value,
+            "now_count": now.count.value, "hidden": hidden}

@@ -21,7 +21,7 @@ from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
 from datapack.analysis.signals import quarters
 from datapack.analysis.spc import SPARSE_MONTHS
 from datapack.analysis.text import date_label, figure, lower_first, month_label, no_data, period_label
-from datapack.disclosure import series_mask
+from datapack.disclosure import FOR_ANOTHER, SMALL, series_mask
 
 ICON_TEXT = {
     "common_cause": "Common cause variation only",
@@ -75,9 +75,11 @@ def enquiry_section(analysis: Any, facility_id: str) -> dict[str, Any]:
     }
 
 
-def _change(p: dict[str, Any], good: str, control: Any) -> dict[str, Any]:
+def _change(p: dict[str, Any], good: str, control: Any, hidden: bool = False) -> dict[str, Any]:
+    """The change in words; none where either count is small or ``hidden`` (for another figure's sake)."""
     change = p.get("change")
-    if change is None or pd.isna(change) or control.is_small(p.get("last_count")) or control.is_small(p.get("prev_count")):
+    if change is None or pd.isna(change) or hidden or control.is_small(p.get("last_count")) \
+            or control.is_small(p.get("prev_count")):
         return {"text": "no comparison", "arrow": "", "word": "none"}
     if abs(change) < 0.05:
         return {"text": "about the same", "arrow": "→", "word": "same"}
@@ -93,7 +95,7 @@ def _then(found: dict[str, Any] | None, good: str, control: Any) -> dict[str, An
     if found is None:
         return None
     change = _change({"change": found["change"], "last_count": found["now_count"], "prev_count": found["then_count"]},
-                     good, control)
+                     good, control, hidden=found["hidden"])
     return {"period": found["period"], "count": found["count"], "rate": found["rate"], "now": found["now"],
             "change": change}
 
@@ -114,9 +116,7 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
     framework_id = analysis.framework_id(facility_id)
     framework = analysis.definitions.frameworks.get(framework_id)
     titles = {s.id: s.title for s in framework.sections} if framework else {}
-    visits = analysis.estate.table("visits")
-    starts = visits.loc[visits["facility_id"].astype(str) == facility_id, "start"] if not visits.empty else None
-    visit_start = starts.max() if starts is not None and not starts.empty else None
+    visit_start = figures.latest_visit_start(analysis, facility_id)
     rows = []
     for ind in analysis.definitions.indicators:
         p = analysis.period(facility_id, ind.id)
@@ -144,7 +144,8 @@ def indicators_section(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
             else no_data(),
             "rate": _unit(figures.rate_figure(analysis, facility_id, ind, "last"), ind.kind),
             "prev_rate": figures.rate_figure(analysis, facility_id, ind, "prev"),
-            "change": _change(p, ind.good_direction, shown),
+            "change": _change(p, ind.good_direction, shown, hidden=analysis.count_hidden(facility_id, ind.id, "last")
+                              or analysis.count_hidden(facility_id, ind.id, "prev")),
             "periods": figures.period_labels(analysis, ind.id), "published": bool(p.get("published")),
             "trend": figures.trend_rows(analysis, facility_id, ind),
             "rare": figures.rare_reading(analysis, facility_id, ind),
@@ -282,8 +283,15 @@ def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
         for i, period in enumerate(result.periods):
             hidden = bool(mask[i])
             value = None if hidden or pd.isna(result.values[i]) else round(float(result.values[i]), 3)
+            why = {}
+            if hidden:  # in words: a small number, or hidden so that another cannot be worked out
+                first, _, last = str(period).partition("/")  # a month, or a quarter by its first and last month
+                months = pd.period_range(first, last or first, freq="M")
+                counts = [analysis.month_row(facility_id, ind.id, str(m))["count"] for m in months]
+                n = None if any(c is None or pd.isna(c) for c in counts) else float(sum(counts))
+                why = {"note": SMALL if control.is_small(n) else FOR_ANOTHER}
             points.append({"period": period, "label": period_label(period, short=True),
-                           "value": value, "hidden": bool(hidden),
+                           "value": value, "hidden": bool(hidden), **why,
                            "type": "hidden" if hidden else result.point_type[i],
                            "mean": _r(result.mean[i]) if limits_shown else None,
                            "ucl": _r(result.ucl[i]) if limits_shown else None,
@@ -315,7 +323,9 @@ def spc_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]:
             "summary": (f"Charted by quarter: {few}, too few to chart month by month. " if grain == "quarter" else "")
             + _spc_summary(ind.label, summary, result, analysis.basis(facility_id))
             + ("" if limits_shown else f" The centre line and limits are not shown because some {grain}s are hidden"
-                                      f" (fewer than {control.threshold} incidents).")}
+               + (f" (fewer than {control.threshold} incidents)" if all(p.get("note") == SMALL for p in points
+                                                                        if p["hidden"])
+                  else f" (small numbers, and {grain}s hidden so that they cannot be worked out)") + ".")}
     return out
 
 
@@ -435,8 +445,11 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
         pool_ids = _pool(analysis, groups, facility_id, peer)
         pool = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(pool_ids)]
         public = pool["published"].fillna(False).astype(bool)
+        # as in comparison.compare; a count hidden for another figure's sake is left off too
+        kept = pd.Series([not analysis.count_hidden(f, ind.id, "last") for f in pool["facility_id"]],
+                         index=pool.index, dtype=bool)
         pool = pool[placeable(pool["last_count"], pool["last_base"])
-                    & (public | ~pool["last_count"].map(control.is_small))]  # as in comparison.compare
+                    & (public | (~pool["last_count"].map(control.is_small) & kept))]
         public = set(pool.loc[pool["published"].fillna(False).astype(bool), "facility_id"])
         if len(pool) < 3 or pool["last_count"].sum() == 0:
             continue  # no funnel around a zero rate
@@ -447,7 +460,8 @@ def funnel_section(analysis: Any, facility_id: str) -> dict[str, dict[str, Any]]
         line = curve(result, 60)
         points = []
         for unit in result.units:
-            hidden = control.is_small(unit.observed) and unit.label not in public
+            hidden = (control.is_small(unit.observed) or analysis.count_hidden(unit.label, ind.id, "last")) \
+                and unit.label not in public
             if hidden and unit.label != facility_id:
                 continue  # a peer's small count would be readable from its rate and size
             points.append({"label": str(names.get(unit.label, unit.label)), "this": unit.label == facility_id,

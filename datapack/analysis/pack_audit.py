@@ -7,8 +7,13 @@ counts. Each way is safe on its own; together they are more equations on the sam
 (a month as a 12-month total less the shown months less the latest quarter's remainder). Here they
 are written down as one set of relations and passed to :func:`datapack.disclosure.protect`, which
 hides more table cells and chart months until no hidden count can be worked back from all of them.
-The period totals themselves stay as shown (they feed rates, funnels and the comparison pack);
-a small one is hidden by primary suppression, and audited here like any hidden count.
+A period count (the last and previous windows, the latest quarter, the window before the last visit)
+is hidden by primary suppression when small; it is hidden for another figure's sake only where no
+table cell or chart month would do, since it feeds rates, funnels and the comparison pack: a
+quarter count or the window before the visit first, then the previous window, the last window last
+(:data:`RANK`). A fight total of 4 at a place whose assaults are staff 13, detainees 12 and fights
+is the assaults count less the others: only hiding the assaults count, or another part of it, stops
+that.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ import pandas as pd
 from datapack.disclosure import at_most, equal, protect
 
 PERIODS = ("last", "prev", "quarter")
+#: Which figures the audit hides first for another's sake (lowest first): table cells and chart months,
+#: then a quarter's count or the window before the last visit, the previous window, the last window.
+RANK = {"cell": 0, "x": 0, "quarter": 1, "then": 1, "prev": 2, "last": 3}
 
 
 class _Figures:
@@ -29,25 +37,32 @@ class _Figures:
         self.values: list[float] = []
         self.hidden: list[bool] = []
         self.movable: list[bool] = []
+        self.rank: list[int] = []
         self.relations: list = []
 
-    def add(self, key: Any, value: float, hidden: bool, movable: bool) -> int:
+    def add(self, key: Any, value: float, hidden: bool, movable: bool, rank: int = 0) -> int:
         if key not in self.index:
             self.index[key] = len(self.values)
             self.values.append(0.0 if value is None or pd.isna(value) else float(value))
             self.hidden.append(bool(hidden))
             self.movable.append(bool(movable))
+            self.rank.append(rank)
         return self.index[key]
 
 
 def audit(analysis: Any, facility_id: str, table: dict[str, Any], counts: pd.DataFrame,
-          charts: dict[str, list[bool]]) -> tuple[set[tuple[str, str, str]], dict[str, list[bool]]]:
-    """Table cells (window, period key, category) and chart months (per indicator) to hide.
+          charts: dict[str, list[bool]]) -> tuple[set[tuple[str, str, str]], dict[str, list[bool]],
+                                                  set[tuple[str, str]]]:
+    """Table cells (window, period key, category), chart months (per indicator) and period counts
+    ((indicator, period), small ones included) to hide.
 
     ``table`` is the facility's ``incidents`` section as it stands, ``counts`` its month x category
     counts over both windows, ``charts`` each indicator's chart mask as it stands.
     """
+    from datapack.analysis.figures import before_window, latest_visit_start
+
     f = _Figures()
+    visit_start = latest_visit_start(analysis, facility_id)
     months: list[str] = []
     columns = [c["category"] for c in (table.get("table") or {}).get("columns", [])]
     for block in (table.get("table") or {}).get("blocks", []):
@@ -96,16 +111,19 @@ def audit(analysis: Any, facility_id: str, table: dict[str, Any], counts: pd.Dat
         if not p or windows is None:
             continue
         control = analysis.control_for(facility_id, ind.id)
-        for name in PERIODS:
-            value = p.get(f"{name}_count")
-            if value is None or pd.isna(value):
-                continue
-            first, last = windows.span(name)
+        spans = {name: windows.span(name) for name in PERIODS if not pd.isna(p.get(f"{name}_count", np.nan))}
+        given = {name: p.get(f"{name}_count") for name in spans}
+        then = before_window(analysis, facility_id, ind, visit_start)
+        if then is not None:  # "then and now": the window before the last visit, its count as shown
+            spans["then"] = then
+            given["then"] = sum(by_month.get(str(m)) or 0.0 for m in pd.period_range(*then, freq="M"))
+        for name, (first, last) in spans.items():
+            value = given[name]
             inside = [str(m) for m in pd.period_range(first, last, freq="M")]
             for m in inside:
                 if m not in x:
                     x[m] = f.add(("x", ind.id, m), by_month.get(m), True, False)
-            k = f.add(("period", ind.id, name), value, control.is_small(value), False)
+            k = f.add(("period", ind.id, name), value, control.is_small(value), True, RANK[name])
             if ind.numerator.count == "individuals":  # distinct people: at least any month, at most all
                 f.relations.append(at_most([k], [x[m] for m in inside]))
                 f.relations += [at_most([x[m]], [k]) for m in inside]
@@ -119,12 +137,13 @@ def audit(analysis: Any, facility_id: str, table: dict[str, Any], counts: pd.Dat
     for key, i in f.index.items():
         if key[0] in ("atom", "x") and not f.movable[i]:
             guard[i] = False
-    done = protect(values, hidden, f.relations, guard=guard, movable=np.array(f.movable))
+    done = protect(values, hidden, f.relations, guard=guard, movable=np.array(f.movable), rank=np.array(f.rank))
     cells = {key[1:] for key, i in f.index.items() if key[0] == "cell" and done[i]}
+    periods = {key[1:] for key, i in f.index.items() if key[0] == "period" and done[i]}
     shut = {ind: [bool(done[f.index[("x", ind, str(m))]]) if ("x", ind, str(m)) in f.index else bool(v)
                   for m, v in zip(analysis.signals.spc[(facility_id, ind)].periods, mask)]
             for ind, mask in charts.items() if (facility_id, ind) in analysis.signals.spc}
-    return cells, shut
+    return cells, shut, periods
 
 
 

@@ -98,7 +98,7 @@ def self_inflicted_death(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], lis
     n = int(period["last_count"])
     if n == 0:
         return [], ["self-inflicted deaths"]
-    shown = a.control.count(n)
+    shown = a.control.count(n, hidden=a.count_hidden(fid, "deaths_self_inflicted", "last"))
     count_text = ("At least one self-inflicted death was recorded" if shown.hidden
                   else f"{shown.text} self-inflicted death{'s were' if n > 1 else ' was'} recorded")
     latest = a.latest_event(fid, ("death",), ("self_inflicted",))
@@ -126,7 +126,8 @@ def deaths_above_peers(a: Any, fid: str, entry: Entry) -> tuple[list[Hit], list[
                            others["last_base"].sum())
     if not (period["last_count"] > test.expected1 and test.p_value < a.settings.alpha):
         return [], ["deaths"]
-    values = {"count": a.control.count(period["last_count"]).text, "expected": f"{test.expected1:.1f}",
+    values = {"count": a.control.count(period["last_count"], hidden=a.count_hidden(fid, "deaths", "last")).text,
+              "expected": f"{test.expected1:.1f}",
               "peer_group": _peer_phrase(peer),
               "p": p_text(test.p_value), "window": _window(a, "deaths")}
     return [Hit("deaths", values, _evidence(a, fid, "deaths", {f"Deaths, last {values['window']}": values["count"],

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from datapack.disclosure import Shown
+from datapack.disclosure import SMALL as SMALL_NOTE, Shown  # noqa: F401 (SMALL_NOTE: for the charts)
 from datapack.slugs import slug  # noqa: F401  (the pack's spelling of a facility's folder name)
 
 TYPE_LABELS = {
@@ -50,7 +50,10 @@ def lower_first(label: str) -> str:
 def figure(shown: Shown) -> dict[str, Any]:
     """A figure as plain data: its text always, its value only when it may be shown."""
     value = None if shown.hidden or shown.value is None else _plain_number(shown.value)
-    return {"text": shown.text, "value": value, "hidden": bool(shown.hidden)}
+    out = {"text": shown.text, "value": value, "hidden": bool(shown.hidden)}
+    if shown.hidden and shown.note:
+        out["note"] = shown.note  # why: a small number, or hidden so another cannot be worked out
+    return out
 
 
 def no_data() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from datapack.analysis.text import month_label
+from datapack.analysis.text import SMALL_NOTE, month_label
 from datapack.charts.style import COLOURS, house_style, month_ticks, new_figure, save
 
 #: At most this many panels; further categories are in the table only (the alt text says so).
@@ -88,8 +88,11 @@ def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | No
             ax.set_visible(False)
         handles = [Patch(facecolor=COLOURS["blue"], edgecolor=COLOURS["ink"], label="Incidents")]
         if any_hidden:
+            others = any(c["hidden"] and c.get("note", SMALL_NOTE) != SMALL_NOTE for _col, cells in panels
+                         for c in cells)
             handles.append(Patch(facecolor="white", edgecolor=COLOURS["grey"], hatch="////",
-                                 label="Hidden: small number"))
+                                 label="Hidden: small number" if not others else
+                                 "Hidden: small, or so another cannot be worked out"))
         if any(c["value"] == 0 for _col, cells in panels for c in cells):
             handles.append(Line2D([0], [0], color=COLOURS["ink"], linewidth=1.6, label="None recorded"))
         fig.legend(handles=handles, loc="outside lower left", ncols=3,
@@ -119,6 +122,9 @@ def _alt(section: dict[str, Any], table: dict[str, Any], panels: list, keys: lis
         parts.append(f"{left_out} further categories are in the table only.")
     hidden = sum(1 for _col, cells in panels for c in cells if c["hidden"])
     if hidden:
-        parts.append(f"{hidden} of the {len(keys) * n} bars are hidden because the numbers are small; "
-                     "they are shown as hatched bands.")
+        others = sum(1 for _col, cells in panels for c in cells if c["hidden"] and c.get("note", SMALL_NOTE) != SMALL_NOTE)
+        why = ("the numbers are small" if not others else
+               f"{hidden - others} {'is' if hidden - others == 1 else 'are'} small and {others} "
+               f"{'is' if others == 1 else 'are'} hidden so that another hidden figure cannot be worked out")
+        parts.append(f"{hidden} of the {len(keys) * n} bars are hidden: {why}; they are shown as hatched bands.")
     return " ".join(parts)

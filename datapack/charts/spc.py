@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
-from datapack.analysis.text import lower_first, period_label
+from datapack.analysis.text import SMALL_NOTE, lower_first, period_label
 from datapack.charts.style import COLOURS, SPC_COLOURS, fixed_figure, house_style, month_ticks, number, readable_ticks, save
 
 #: (legend label, marker, size) of each kind of point; concern splits by the side of the mean.
@@ -122,7 +122,9 @@ def spc_chart(context: dict[str, Any], chart_id: str) -> tuple[str, str, bytes, 
     if not shown:
         return None
     threshold = context.get("disclosure", {}).get("threshold")
-    hidden_label = f"Fewer than {threshold}: not shown" if threshold else "Small number: not shown"
+    others = any(p["hidden"] and p.get("note", SMALL_NOTE) != SMALL_NOTE for p in points)
+    hidden_label = (f"Fewer than {threshold}: not shown" if threshold else "Small number: not shown") if not others \
+        else "Not shown: small, or hidden so another cannot be worked out"
     title = _title(section)
     x = list(range(len(points)))
     with house_style(chart_id):
@@ -268,7 +270,9 @@ def _alt(section: dict[str, Any], points: list[dict[str, Any]], breaks: list[int
         parts.append("Charted by quarter: by month there are too few incidents to chart.")
     last = points[-1]
     if last["value"] is None:
-        why = "the number is small" if last["hidden"] else "no figure is held"
+        why = ("no figure is held" if not last["hidden"] else "the number is small"
+               if last.get("note", SMALL_NOTE) == SMALL_NOTE else "it is hidden so that another hidden figure "
+               "cannot be worked out")
         parts.append(f"The latest {grain}, {_month(last['period'])}, is not shown because {why}.")
         prior = next(p for p in reversed(points) if p["value"] is not None)
         parts.append(f"The latest point shown is {_fmt(section, prior['value'])} in {_month(prior['period'])}.")
@@ -300,8 +304,12 @@ def _alt(section: dict[str, Any], points: list[dict[str, Any]], breaks: list[int
     hidden = sum(p["hidden"] for p in points)
     if hidden:
         few = f" (fewer than {threshold})" if threshold else ""
-        parts.append(f"{hidden} of the {len(points)} {grain}s {'is' if hidden == 1 else 'are'} not shown because "
-                     f"the numbers are small{few}; {'it is' if hidden == 1 else 'they are'} marked × on the axis.")
+        others = sum(1 for p in points if p["hidden"] and p.get("note", SMALL_NOTE) != SMALL_NOTE)
+        why = (f"the numbers are small{few}" if not others else
+               f"{hidden - others} {'is' if hidden - others == 1 else 'are'} small{few} and {others} "
+               f"{'is' if others == 1 else 'are'} hidden so that another hidden figure cannot be worked out")
+        parts.append(f"{hidden} of the {len(points)} {grain}s {'is' if hidden == 1 else 'are'} not shown: "
+                     f"{why}; {'it is' if hidden == 1 else 'they are'} marked × on the axis.")
     missing = sum(1 for p in points if p["value"] is None and not p["hidden"])
     if missing:
         parts.append(f"No figures are held for {missing} {grain}{'s' if missing > 1 else ''}.")

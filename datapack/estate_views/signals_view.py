@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from datapack.analysis.figures import rate_label, rate_of, window_label, window_months
 from datapack.analysis.findings_context import FLAG_TEXT, ICON_TEXT
 from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
@@ -161,7 +163,9 @@ def estate_funnels(analysis: Any, indicators: list[Any], names: dict[str, str]) 
         rows = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(names)]
         rows = rows[placeable(rows["last_count"], rows["last_base"])]
         for basis, pool in rows.groupby("basis", sort=True):
-            small = pool[pool["last_count"].map(control.is_small)]
+            small = pool[pool["last_count"].map(control.is_small)
+                         | pd.Series([analysis.count_hidden(f, ind.id, "last") for f in pool["facility_id"]],
+                                     index=pool.index, dtype=bool)]
             pool = pool[~pool.index.isin(small.index)]
             if len(pool) < 3 or pool["last_count"].sum() == 0:
                 continue
