@@ -241,8 +241,11 @@ def _choose_charts(keys: dict[str, Any], every: bool) -> None:
         fun["drawn"] = every or f"chart-{fun['id']}" in linked or fun["flag"] != "within"
     for row in keys["indicators"]:  # set out in full in its section, named in its summary line, or too few
         series, fun = keys["spc"].get(row["id"]), keys["funnels"].get(row["id"])
+        # a rare event's exact test is set out where there was any event in the two windows; none in either
+        # (and no chart of the days between) is the series' one sentence, like any series with too little
+        quiet_rare = all(row.get(k, {}).get("value") == 0 for k in ("last", "prev"))
         row["detail"] = bool((series and series["drawn"]) or (fun and fun["drawn"]) or row.get("trend")
-                             or row.get("rare"))
+                             or (row.get("rare") and not quiet_rare))
         sparse = bool(series and series["sparse"] and not series["drawn"])
         row["too_few"] = series["sparse_text"] if sparse and not row["detail"] else None  # said as it is
         row["reviewed"] = not row["detail"] and not sparse and bool(series or fun)
