@@ -146,7 +146,7 @@ def test_control_chart_alt_text_names_the_indicator_latest_value_and_finding():
 
 def test_control_chart_never_shows_a_hidden_month_and_says_how_many_are_not_shown():
     c = _check(chart(context(), "spc-self_harm"))
-    assert "1 of the 18 months is not shown because the numbers are small (fewer than 5)" in c.alt
+    assert "1 of the 18 months is not shown: the numbers are small (fewer than 5)" in c.alt
     assert "3.14" not in c.alt and "3.14" not in _svg_text(c.svg)
     assert "Fewer than 5: not shown" in _svg_text(c.svg)
 

@@ -69,7 +69,7 @@ def _cell(context, fid, indicator):
 
 def _figures(node):
     if isinstance(node, dict):
-        if set(node) == {"text", "value", "hidden"}:
+        if set(node) in ({"text", "value", "hidden"}, {"text", "value", "hidden", "note"}):
             yield node
         for v in node.values():
             yield from _figures(v)
@@ -134,7 +134,7 @@ def test_in_public_a_death_under_the_threshold_shows_the_symbol_not_a_number(pub
     deaths = _row(public["context"], "HWM")["deaths"]
     for key in ("last_12_months", "self_inflicted_last_12_months", "since_last_visit",
                 "self_inflicted_since_last_visit"):
-        assert deaths[key] == {"text": SYMBOL, "value": None, "hidden": True}, key
+        assert deaths[key] == {"text": SYMBOL, "value": None, "hidden": True, "note": "Hidden: small number"}, key
     assert _row(public["context"], "BRF")["deaths"]["last_12_months"]["text"] == "0"
 
 
@@ -151,7 +151,7 @@ def test_the_teams_comparison_shows_a_single_death_and_a_single_serious_assault(
 def test_in_public_a_small_count_shows_the_suppression_symbol_rather_than_a_number(public):
     context, html = public["context"], public["html"]
     cell = _cell(context, "LLS", "serious_assaults")   # one serious assault at the small hospital
-    assert cell["count"] == {"text": SYMBOL, "value": None, "hidden": True}
+    assert cell["count"] == {"text": SYMBOL, "value": None, "hidden": True, "note": "Hidden: small number"}
     assert cell["rate"]["hidden"] and cell["rate"]["text"] == SYMBOL
     row = re.search(r'<tr data-facility="LLS".*?</tr>', html, re.S).group(0)
     assert f'<span class="suppressed" title="Hidden: small number">{SYMBOL}</span>' in row

@@ -242,7 +242,7 @@ def _docx_rows(data: bytes) -> list[list[str]]:
 
 def test_a_count_of_three_shows_as_the_symbol_everywhere(pack):
     fire = next(c for c in pack["context"]["incidents"]["categories"] if c["category"] == "fire")
-    assert fire["last"] == {"text": SYMBOL, "value": None, "hidden": True}
+    assert fire["last"] == {"text": SYMBOL, "value": None, "hidden": True, "note": "Hidden: small number"}
     assert fire["rate_last"]["text"] == SYMBOL and fire["change"]["direction"] == "none"
     assert json.loads(pack["json"])["incidents"]["categories"][-1]["last"]["text"] == SYMBOL
     summary = next(t for t in parse(pack["html"]).tables if t["rows"] and t["rows"][0][:2] == ["Category", "Last 12 months"])

@@ -46,12 +46,12 @@ def test_the_profile_shows_the_latest_count_and_hides_a_small_group_with_the_nex
     assert [g["group"] for g in age["groups"]] == ["25-29", "18-20", "21-24"]
     top, small, second = age["groups"]
     assert (top["people"]["value"], top["share"]["text"]) == (10, "50%")
-    assert small["people"] == {"text": "not shown", "value": None, "hidden": True, "note": small["hidden_reason"]}
+    assert small["people"] == {"text": "[c]", "value": None, "hidden": True, "note": small["hidden_reason"]}
     assert "fewer than 5 people" in small["hidden_reason"] and "worked out" in small["hidden_reason"]
     # the secondary group reads the same, so a reader cannot tell which one is the small one
     assert second["people"] == small["people"] and second["share"] == small["share"]
     assert "3" not in age["line"] and "7" not in age["line"]  # neither hidden number appears anywhere
-    assert age["line"] == "25-29 10 (50%); 18-20 not shown; 21-24 not shown"
+    assert age["line"] == "25-29 10 (50%); 18-20 [c]; 21-24 [c]"
     assert [(g["group"], g["share"]["text"]) for g in legal["groups"]] == [("Sentenced", "70%"), ("Remand", "30%")]
     assert profile["hidden_note"] and legal["largest"] == "Sentenced (70%)"
 
@@ -165,4 +165,4 @@ def test_a_profile_group_of_fewer_than_the_threshold_is_hidden_in_every_audience
                     ("X", "2026-07-01", "Nationality: Other", 4, "people"),
                     ("X", "2026-07-01", "Nationality: Rest of world", 2, "people")])
     groups = profile_section(ctx, control)["characteristics"][0]["groups"]
-    assert [g["people"]["text"] for g in groups] == ["40", "not shown", "not shown"]
+    assert [g["people"]["text"] for g in groups] == ["40", "[c]", "[c]"]

@@ -79,7 +79,7 @@ def profile_section(context: pd.DataFrame, control: Control) -> dict[str, Any]:
             if hide:  # the same words for every hidden group: which one is small is not said
                 note = (f"Not shown: fewer than {control.min_people} people, or hidden so that such a group "
                         "cannot be worked out from the total")
-                gone = {"text": "not shown", "value": None, "hidden": True, "note": note}
+                gone = {"text": control.settings.symbol, "value": None, "hidden": True, "note": note}
                 groups.append({"group": name, "people": gone, "share": dict(gone), "hidden_reason": note})
                 continue
             groups.append({"group": name, "people": figure(control.count(float(n))),
@@ -98,7 +98,7 @@ def profile_section(context: pd.DataFrame, control: Control) -> dict[str, Any]:
     return {"available": True, "characteristics": out,
             "summary": f"The people held, as last counted, by {names}.",
             "hidden_note": (f"A group of fewer than {control.min_people} people is not described: its number and "
-                            "share read 'not shown'. So that it cannot be worked out from the total, the next "
+                            f"share read {control.settings.symbol}. So that it cannot be worked out from the total, the next "
                             "smallest group is not shown either where it would otherwise be the only one."
                             ) if any_hidden else None}
 
