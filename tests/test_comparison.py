@@ -143,8 +143,9 @@ def test_the_teams_comparison_shows_a_single_death_and_a_single_serious_assault(
     assert deaths["self_inflicted_last_12_months"] == {"text": "1", "value": 1, "hidden": False}
     cell = _cell(built["context"], "LLS", "serious_assaults")
     assert cell["count"] == {"text": "1", "value": 1, "hidden": False} and not cell["rate"]["hidden"]
-    funnel = built["context"]["funnels"]["serious_assaults"]
-    assert "LLS" in {p["id"] for p in funnel["points"]} and not funnel["left_off"]
+    # the one secure hospital is on no estate funnel: it is never plotted against prisons
+    assert "LLS" not in {p["id"] for f in built["context"]["funnels"].values() for p in f["points"]}
+    assert any(name.startswith("Linden Lodge Secure Unit") for name in built["context"]["not_plotted"])
     assert not [f for f in _figures(built["context"]) if f["hidden"] and f.get("note") is None]
 
 
@@ -155,10 +156,26 @@ def test_in_public_a_small_count_shows_the_suppression_symbol_rather_than_a_numb
     assert cell["rate"]["hidden"] and cell["rate"]["text"] == SYMBOL
     row = re.search(r'<tr data-facility="LLS".*?</tr>', html, re.S).group(0)
     assert f'<span class="suppressed" title="Hidden: small number">{SYMBOL}</span>' in row
-    # left off the estate funnel, and out of its pooled rate
-    funnel = context["funnels"]["serious_assaults"]
-    assert "Linden Lodge Secure Unit" in funnel["left_off"]
-    assert "LLS" not in {p["id"] for p in funnel["points"]}
+    # a place whose count is hidden is left off its type's estate funnel, and out of its pooled rate
+    for f in context["funnels"].values():
+        for p in f["points"]:
+            assert not _cell(context, p["id"], f["indicator"])["count"]["hidden"], (f["id"], p["id"])
+        for name in f["left_off"]:
+            fid = next(r["id"] for r in context["facilities"] if r["name"] == name)
+            assert _cell(context, fid, f["indicator"])["count"]["hidden"], (f["id"], name)
+
+
+def test_an_estate_funnel_holds_places_of_one_type_only(built, demo_estate):
+    kinds = demo_estate.facilities.set_index("facility_id")["facility_type"]
+    funnels = built["context"]["funnels"]
+    assert funnels
+    for f in funnels.values():
+        assert {kinds[p["id"]] for p in f["points"]} == {f["type"]} and len(f["points"]) >= 3
+    # the demo has six prisons, and one place of each other type with a population: only prisons are plotted
+    assert {f["type"] for f in funnels.values() if f["basis"] == "population"} == {"prison"}
+    named = " ".join(built["context"]["not_plotted"])
+    for fid in ("LLS", "HWM", "WRF", "FBK"):
+        assert demo_estate.facilities.set_index("facility_id").loc[fid, "name"] in named
 
 
 def test_no_hidden_figure_carries_a_value_anywhere_in_the_context(public):

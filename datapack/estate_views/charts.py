@@ -21,7 +21,8 @@ def _alt(section: dict[str, Any], threshold: Any) -> str:
     what = label[:1].lower() + label[1:] if label[1:2].islower() else label
     points = section["points"]
     parts = [f"Funnel plot of the rate of {what} {section['per']} over the last 12 months against size, for "
-             f"{len(points)} places measured the same way; pooled rate {number(section['target'])}."]
+             f"{len(points)} places of one type ({section.get('group') or 'every place'}) measured the same way; "
+             f"pooled rate {number(section['target'])}."]
     beyond = [p for p in points if p["flag"] not in (None, "within")]
     if beyond:
         parts.append("Beyond the limits: " + "; ".join(
@@ -48,6 +49,6 @@ def comparison_charts(context: dict[str, Any]) -> list[Chart]:
         if drawn is None:
             continue
         _, _, png, svg = drawn
-        title = f"{section['label']}: every place measured {section['per']}"
+        title = f"{section['label']}: {(section.get('group') or 'every place').lower()} places, {section['per']}"
         out.append(Chart(chart_id, title, _alt(section, threshold), png, svg))
     return out

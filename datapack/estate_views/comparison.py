@@ -174,6 +174,7 @@ def comparison_context(analysis: Any, built_at: dt.datetime, indicators: tuple[s
         "changes": signals_view.recent_changes(analysis, names, settings.signal_months),
         "signal_months": settings.signal_months,
         "funnels": funnels, "charts": [f["id"] for f in funnels.values()],
+        "not_plotted": signals_view.not_plotted(analysis, names, funnels),
         "schedule": {"settings": base["settings"],
                      "order": [{"rank": p["rank"], "id": p["id"], "name": p["name"], "score_text": p["score_text"],
                                 "band": p["band"]["label"], "filters": by_row[p["id"]]["filters"],

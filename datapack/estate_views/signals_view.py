@@ -16,7 +16,10 @@ from datapack.analysis.figures import rate_label, rate_of, window_label, window_
 from datapack.analysis.findings_context import FLAG_TEXT, ICON_TEXT
 from datapack.analysis.funnel import FunnelSettings, curve, funnel, placeable
 from datapack.analysis.rules import month_label
-from datapack.analysis.text import date_iso
+from datapack.analysis.text import TYPE_LABELS, date_iso
+
+#: Fewest places of one type, each with a count that may be shown, for an estate funnel plot.
+MIN_PLACES = 3
 
 SPC_WORDS = {"concern": "concern", "improvement": "improvement", "neutral": "unusual", "common_cause": "common cause"}
 FLAG_SHAPES = {"above_99.8": "↑↑", "above_95": "↑", "within": "", "below_95": "↓", "below_99.8": "↓↓"}
@@ -136,6 +139,14 @@ def recent_changes(analysis: Any, names: dict[str, str], months: int) -> list[di
     return out
 
 
+def not_plotted(analysis: Any, names: dict[str, str], funnels: dict[str, dict[str, Any]]) -> list[str]:
+    """The places on no estate funnel because too few places of their type have figures, by name."""
+    kinds = analysis.estate.facilities.set_index("facility_id")["facility_type"].astype(str)
+    plotted = {f["type"] for f in funnels.values()}
+    return sorted((f"{name} ({TYPE_LABELS.get(kinds.get(fid), kinds.get(fid) or 'other')})"
+                   for fid, name in names.items() if kinds.get(fid) not in plotted), key=str.casefold)
+
+
 def _what(rule: str, side: str | None, length: int) -> str:
     up = side == "high"
     if rule == "trend":
@@ -149,25 +160,29 @@ def _what(rule: str, side: str | None, length: int) -> str:
 
 
 def estate_funnels(analysis: Any, indicators: list[Any], names: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """A funnel per indicator and basis over every place measured the same way.
+    """A funnel per indicator, basis and type of place, over every place of that type measured the same way.
 
-    Places whose count is small are left off the plot and out of the
-    pooled rate and limits, so no hidden count can be worked back from
-    what is drawn. The section has the shape :mod:`datapack.charts.funnel` draws.
+    Places are never compared with places of another type (a prison with a secure hospital): each
+    type with at least :data:`MIN_PLACES` places with figures gets its own plot, and the types with
+    fewer are named in ``not_plotted`` instead. Places whose count is small are left off the plot
+    and out of the pooled rate and limits, so no hidden count can be worked back from what is
+    drawn. The section has the shape :mod:`datapack.charts.funnel` draws.
     """
     control, periods = analysis.control, analysis.results.periods
+    kinds = analysis.estate.facilities.set_index("facility_id")["facility_type"].astype(str)
     out = {}
     for ind in indicators:
         if ind.kind == "crowding":
             continue
         rows = periods[(periods["indicator"] == ind.id) & periods["facility_id"].isin(names)]
         rows = rows[placeable(rows["last_count"], rows["last_base"])]
-        for basis, pool in rows.groupby("basis", sort=True):
+        rows = rows.assign(_type=kinds.reindex(rows["facility_id"]).fillna("other").to_numpy())
+        for (basis, kind), pool in rows.groupby(["basis", "_type"], sort=True):
             small = pool[pool["last_count"].map(control.is_small)
                          | pd.Series([analysis.count_hidden(f, ind.id, "last") for f in pool["facility_id"]],
                                      index=pool.index, dtype=bool)]
             pool = pool[~pool.index.isin(small.index)]
-            if len(pool) < 3 or pool["last_count"].sum() == 0:
+            if len(pool) < MIN_PLACES or pool["last_count"].sum() == 0:
                 continue
             result = funnel(pool["last_count"].to_numpy(float), pool["last_base"].to_numpy(float),
                             labels=pool["facility_id"].tolist(), kind="rate",
@@ -180,11 +195,12 @@ def estate_funnels(analysis: Any, indicators: list[Any], names: dict[str, str]) 
                        "flag_text": FLAG_TEXT.get(u.flag, ""),
                        "rate": rate_of(control, u.observed, u.denominator, scale=ind.scale, basis=basis).rate.text}
                       for u in sorted(result.units, key=lambda u: names[u.label].casefold())]
-            key = ind.id if basis == "population" else f"{ind.id}-{basis}"
+            key = "-".join([ind.id] + ([] if basis == "population" else [basis]) + [kind])
             out[key] = {"id": f"funnel-{key}", "indicator": ind.id, "label": ind.label, "basis": basis,
                         "per": per, "window": window_label(window_months(analysis, ind.id)),
                         "target": round(result.target, 3), "adjusted": result.adjusted,
-                        "compared_with": "all", "group": "", "flag": None, "points": points,
+                        "compared_with": "type", "type": kind, "group": TYPE_LABELS.get(kind, kind),
+                        "flag": None, "points": points,
                         "left_off": sorted(names[f] for f in small["facility_id"]),
                         "curve": {"denominators": [round(d, 2) for d in line.denominators],
                                   "lines": [{"level": lv, "lower": [round(x, 3) for x in lo],
