@@ -163,7 +163,8 @@ def test_word_and_excel_files_are_dated_by_the_build_time_with_fixed_zip_entries
     built_at = json.loads((built[0] / "manifest.json").read_text())["built_at"] + "Z"
     documents = [p for p in built[0].rglob("*") if p.suffix in (".docx", ".xlsx")]
     assert sorted(str(p.relative_to(built[0])) for p in documents) == [
-        "comparison.docx", "comparison.xlsx", "ngt/data.xlsx", "ngt/datapack.docx", "schedule.xlsx"]
+        "comparison.docx", "comparison.xlsx", "ngt/data.xlsx", "ngt/datapack.docx", "public/estate-summary.docx",
+        "public/ngt-summary.docx", "schedule.xlsx"]
     for path in documents:
         with zipfile.ZipFile(path) as archive:
             assert {i.date_time for i in archive.infolist()} == {ZIP_DATE}, path
