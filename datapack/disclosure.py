@@ -295,10 +295,8 @@ def _narrow(matrix: np.ndarray, lo: np.ndarray, hi: np.ndarray, truth: np.ndarra
     them at once; the rest get their own bounds, by :func:`scipy.optimize.milp` only where the
     relaxation's bound is fractional and not already narrow.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     size = matrix.shape[1]
-    constraint, bounds = LinearConstraint(matrix, lo, hi), Bounds(0, np.inf)
+    solver = _Solver(matrix, lo, hi)
     equalities = bool(np.all(lo == hi))
     open_ = set(wanted)
     if equalities:  # pinned by linear algebra alone: no need to ask the solver
@@ -309,7 +307,7 @@ def _narrow(matrix: np.ndarray, lo: np.ndarray, hi: np.ndarray, truth: np.ndarra
         narrow = []
 
     def solve(c: np.ndarray, integral: int) -> Any:
-        return milp(c, constraints=constraint, integrality=np.full(size, integral), bounds=bounds)
+        return solver.minimise(c, bool(integral))
 
     def certify(x: np.ndarray | None) -> None:
         if x is not None and abs(x - np.round(x)).max() < 1e-7:
@@ -352,6 +350,90 @@ def _narrow(matrix: np.ndarray, lo: np.ndarray, hi: np.ndarray, truth: np.ndarra
         else:
             open_.discard(t)
     return narrow
+
+
+@dataclass
+class _Result:
+    """One solve, as :func:`scipy.optimize.milp` would give it: ``status`` 3 when unbounded, ``x`` None unless optimal."""
+
+    status: int
+    x: np.ndarray | None
+    fun: float
+
+
+class _Solver:
+    """``lo <= matrix @ x <= hi``, ``x >= 0``, held once in HiGHS and minimised for one objective after another.
+
+    The model is passed once; each objective only changes the costs, so HiGHS starts from the
+    last basis. This is the same solver :func:`scipy.optimize.milp` calls, without building the
+    model again for every objective (thousands of them in one public pack's audit).
+    """
+
+    def __init__(self, matrix: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+        highspy = _highspy()
+        self.highspy = highspy
+        rows, cols = matrix.shape
+        self.cols = cols
+        self.index = np.arange(cols, dtype=np.int32)
+        inf = highspy.kHighsInf
+        h = self.h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = cols, rows
+        lp.col_cost_ = np.zeros(cols)
+        lp.col_lower_ = np.zeros(cols)
+        lp.col_upper_ = np.full(cols, inf)
+        lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
+        lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
+        nonzero = matrix != 0
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nonzero.sum(axis=0))]).astype(np.int32)
+        r, c = np.nonzero(nonzero.T)
+        lp.a_matrix_.index_ = c.astype(np.int32)
+        lp.a_matrix_.value_ = matrix.T[r, c]
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = cols, rows
+        h.passModel(lp)
+        self.integral = False
+
+    def minimise(self, c: np.ndarray, integral: bool) -> _Result:
+        hs, h = self.highspy, self.h
+        if integral != self.integral:
+            kind = hs.HighsVarType.kInteger if integral else hs.HighsVarType.kContinuous
+            h.changeColsIntegrality(self.cols, self.index, np.array([kind] * self.cols))
+            self.integral = integral
+        h.changeColsCost(self.cols, self.index, np.asarray(c, dtype=float))
+        h.run()
+        status = h.getModelStatus()
+        if status == hs.HighsModelStatus.kUnbounded:
+            return _Result(3, None, math.nan)
+        if status != hs.HighsModelStatus.kOptimal:
+            return _Result(2, None, math.nan)
+        return _Result(0, np.array(h.getSolution().col_value), h.getInfo().objective_function_value)
+
+
+_HIGHSPY: Any = None
+
+
+def _highspy() -> Any:
+    """The highspy module, its first solver made with the program's output shut: HiGHS prints a banner then."""
+    global _HIGHSPY
+    if _HIGHSPY is None:
+        import os
+        import sys
+
+        import highspy
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                highspy.Highs().setOptionValue("output_flag", False)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _HIGHSPY = highspy
+    return _HIGHSPY
 
 
 def protect(values: np.ndarray, hidden: np.ndarray, relations: list[Relation], *,
