@@ -12,18 +12,17 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import sysconfig
-import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from datapack import __version__
 from datapack.build_time import build_time, source_date_epoch
 from datapack.config import Config
 from datapack.disclosure import Control
 from datapack.ingest import Estate, load_estate
-from datapack.problems import Problem
+from datapack.problems import Problem, failure
 from datapack.progress import Reporter
 from datapack.timings import Timings, clock
 from datapack.writer import Writer
@@ -77,7 +76,8 @@ AUDIENCES = ("both", "team", "public")
 def build(config: Config, facilities: list[str] | None = None, output: Path | None = None,
           reporter: Reporter | None = None, formats: tuple[str, ...] = ("html", "docx", "xlsx"),
           built_at: dt.datetime | None = None, jobs: int | None = None, rebuild: bool = False,
-          audience: str = "both") -> BuildResult:
+          audience: str = "both", executor: concurrent.futures.Executor | None = None,
+          start_method: str | None = None) -> BuildResult:
     """Build a pack for every facility in the register (or the ones named).
 
     ``audience``: ``both`` (the default) writes the team's packs and, building every facility, the
@@ -90,8 +90,11 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     unchanged is kept as it is (and counted as skipped), unless ``rebuild`` asks for every pack
     to be rendered again.
 
-    ``jobs`` facilities are rendered at once (default: the processors, at
-    most 4); the writing stays in this process, so only it touches ``output/``.
+    Every context is worked out here from the finished analysis; the packs are rendered from
+    their contexts by ``jobs`` worker processes at once (default: every processor), started by
+    ``start_method`` (``spawn``, ``forkserver`` or ``fork``; default :func:`default_start_method`),
+    or by ``executor`` when one is given (any :class:`concurrent.futures.Executor`, such as a Dask
+    client's, :func:`dask_executor`). The writing stays in this process, so only it touches ``output/``.
     The output folder is checked, claimed and locked for the whole build
     (:func:`datapack.output_dir.open_output`: a second build on it is refused);
     what a killed build left there is cleared first. The index and manifest
@@ -106,12 +109,14 @@ def build(config: Config, facilities: list[str] | None = None, output: Path | No
     retire = (SUMMARIES if facilities is None else SUMMARIES[:2] + ("public",)) if audience != "public" \
         else ("index.html", "manifest.json", "public")
     with open_output(target, config.base_dir, retire=retire) as writer:
-        return _build(config, facilities, writer, reporter, formats, built_at, jobs, rebuild, audience)
+        return _build(config, facilities, writer, reporter, formats, built_at, jobs, rebuild, audience,
+                      executor, start_method)
 
 
 def _build(config: Config, facilities: list[str] | None, writer: Writer, reporter: Reporter | None,
            formats: tuple[str, ...], built_at: dt.datetime | None, jobs: int | None,
-           rebuild: bool = False, audience: str = "both") -> BuildResult:
+           rebuild: bool = False, audience: str = "both", executor: concurrent.futures.Executor | None = None,
+           start_method: str | None = None) -> BuildResult:
     from datapack.analysis import estate_context, facility_context, facility_slugs
     from datapack.render import render_index_html, template_dirs
     from datapack.render.pdf import INSTALL_HINT, libreoffice_available
@@ -151,7 +156,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context,
                renderer_sha256(dirs), previous)
     with reporter.task("Building packs", len(wanted)) as step, timings.stage("packs"):
-        for fid, outcome in _render_all(job, wanted, jobs):
+        for fid, outcome in _render_all(job, wanted, jobs, executor, start_method):
             if isinstance(outcome, Problem):  # one facility's failure must not stop the others
                 result.failed[fid] = outcome.message
                 result.problems.append(outcome)
@@ -167,6 +172,9 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                 if outcome.files is None:
                     result.skipped.append(fid)
             step(fid)
+    order = {fid: i for i, fid in enumerate(wanted)}  # packs come back as they are done; read them in order
+    enquiry_counts = dict(sorted(enquiry_counts.items(), key=lambda kv: order[kv[0]]))
+    findings = dict(sorted(findings.items(), key=lambda kv: order[kv[0]]))
     timings.counts.update(packs=len(wanted), rendered=len(wanted) - len(result.skipped) - len(result.failed),
                           skipped=len(result.skipped), failed=len(result.failed))
     if result.skipped:
@@ -343,7 +351,7 @@ def _configured_emails(config: Config) -> list[str]:
 
 @dataclass(frozen=True)
 class _Job:
-    """What every facility's rendering needs; inherited by worker processes when they fork."""
+    """What every facility's pack needs: the estate and its analysis (for the context, here), and the rendering."""
 
     estate: Estate
     analysis: object
@@ -358,7 +366,7 @@ class _Job:
 
 @dataclass
 class _Pack:
-    """One facility's pack as a worker sends it back."""
+    """One facility's pack as it comes back to the writer."""
 
     files: dict[str, bytes] | None    # name -> bytes; None when the pack in the folder is unchanged (kept)
     manifest: bytes
@@ -367,23 +375,17 @@ class _Pack:
     times: dict[str, tuple[float, float]]
 
 
-_JOB: _Job | None = None
+def _context(job: _Job, fid: str, templates) -> tuple[_Pack, object] | Problem:
+    """One facility's finished context as its pack (files still to render) and its render job, or the problem.
 
-
-def _render_one(fid: str) -> tuple[str, object]:
-    """One facility's pack (:class:`_Pack`: files, counts and areas for enquiry, stage times), or the error.
-
-    When the folder already holds this facility's pack rendered from the same context, templates
-    and renderer (the key in its manifest), it is kept: no chart is drawn and nothing rendered.
+    The job is None when the folder already holds this facility's pack rendered from the same
+    context, templates and renderer (the key in its manifest): it is kept, nothing is drawn.
     """
     from datapack.analysis.enquiry import Finding
     from datapack.cache import pack_sha256
-    from datapack.charts import facility_charts
-    from datapack.render import render_docx, render_html, render_json
-    from datapack.render.pdf import convert_to_pdf
-    from datapack.render.xlsx import render_xlsx
+    from datapack.render import render_json
+    from datapack.render_job import FAILED_HINT, RenderJob
 
-    job = _JOB
     stage = "its analysis"
     times: dict[str, tuple[float, float]] = {}
     try:
@@ -397,52 +399,12 @@ def _render_one(fid: str) -> tuple[str, object]:
                  for f in context["enquiry"]["findings"]]
         pack = _Pack(None, json.dumps(about, indent=2).encode(), context["enquiry"]["counts"], found, times)
         if job.previous.get(fid) == key:
-            return fid, pack
-        pack.files = files = {"pack.json": pack_json, "manifest.json": pack.manifest}
-        stage = "its charts"
-        with clock(times, "charts"):  # drawn here in the formats the outputs use, so each stage is timed alone
-            charts = facility_charts(context)
-            for chart in charts:
-                if "html" in job.formats:
-                    _ = chart.svg
-                if {"docx", "pdf"} & set(job.formats):
-                    _ = chart.png
-        if "html" in job.formats:
-            stage = "the HTML pack"
-            with clock(times, "html"):
-                files["datapack.html"] = render_html(context, charts, job.dirs).encode()
-        if "docx" in job.formats or "pdf" in job.formats:
-            stage = "the Word pack"
-            with clock(times, "docx"):
-                docx_bytes = render_docx(context, charts, job.dirs)
-            if "docx" in job.formats:
-                files["datapack.docx"] = docx_bytes
-            if "pdf" in job.formats:
-                stage = "the PDF pack"
-                with clock(times, "pdf"):
-                    files["datapack.pdf"] = convert_to_pdf(docx_bytes)
-        if "xlsx" in job.formats:
-            stage = "the spreadsheet (data.xlsx)"
-            with clock(times, "xlsx"):
-                files["data.xlsx"] = render_xlsx(context)
-        return fid, pack
+            return pack, None
+        pack.files = {"pack.json": pack_json, "manifest.json": pack.manifest}
+        return pack, RenderJob(fid, _name(job.estate, fid), context, pack_json, job.formats, templates)
     except Exception as exc:  # reported per facility by the caller; the other packs go on
-        return fid, failure("pack-failed", f"the pack for {_name(job.estate, fid)} was not built: {stage} failed", exc,
-                            "the other packs were built; run 'datapack validate' for problems in this "
-                            "facility's rows, and report the failure with its location if none explains it",
-                            f"facility {fid}")
-
-
-def failure(code: str, what: str, exc: Exception, hint: str, where: str) -> Problem:
-    """An unexpected exception as a located problem: what failed, why, and where in the code (no traceback)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    library = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])
-    ours = [f for f in frames if not f.filename.startswith(library) and "site-packages" not in f.filename]
-    at = (ours or frames)[-1] if frames else None
-    code_at = f", at {Path(at.filename).name}:{at.lineno} in {at.name}" if at else ""
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return Problem(code, f"{what} ({type(exc).__name__}{': ' + text if text else ''}{code_at})", file=where,
-                   hint=hint)
+        return failure("pack-failed", f"the pack for {_name(job.estate, fid)} was not built: {stage} failed", exc,
+                       FAILED_HINT, f"facility {fid}")
 
 
 def _name(estate: Estate, fid: str) -> str:
@@ -466,17 +428,152 @@ def _analyse(estate: Estate, control: Control, built_at: dt.datetime, result: Bu
         return None
 
 
-def _render_all(job: _Job, wanted: list[str], jobs: int | None):
-    """Render every wanted facility, in worker processes where the platform can fork them."""
-    global _JOB
-    _JOB = job
-    jobs = min(jobs or os.cpu_count() or 1, 4, len(wanted) or 1)
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, start_method: str | None = None):
+    """Each wanted facility's pack (or its problem), as each is done: contexts here, rendering in workers.
+
+    Every context is worked out in this process, from the finished analysis; each render job
+    (:class:`datapack.render_job.RenderJob`: the context, formats and template files) goes to
+    ``executor`` when one is given (any :class:`concurrent.futures.Executor`, a Dask client's
+    included), else to a pool of ``jobs`` processes (default: every processor this process may
+    use) started by ``start_method`` (default :func:`default_start_method`). With one job, or one
+    pack to render, everything runs here. The writing stays with the caller.
+    """
+    from datapack.render_job import FAILED_HINT, Templates, render_pack
+
+    templates = Templates.read(job.dirs) if wanted else None
+    jobs = jobs or available_cores()
+    if executor is None and (jobs <= 1 or len(wanted) <= 1):
         for fid in wanted:
-            yield _render_one(fid)
+            made = _context(job, fid, templates)
+            if isinstance(made, Problem):
+                yield fid, made
+                continue
+            pack, render = made
+            yield fid, pack if render is None else _joined(pack, render_pack(render, job.dirs))
         return
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_render_one, wanted)
+    own = executor is None
+    if own:
+        executor = process_pool(min(jobs, len(wanted)), start_method)
+    try:
+        waiting: dict[concurrent.futures.Future, _Pack] = {}
+        for fid in wanted:
+            made = _context(job, fid, templates)
+            if isinstance(made, Problem):
+                yield fid, made
+            elif made[1] is None:
+                yield fid, made[0]
+            else:
+                try:
+                    waiting[executor.submit(render_pack, made[1])] = made[0]
+                except Exception as exc:  # a pool broken by a worker's death takes no more jobs
+                    yield fid, failure("pack-failed", f"the pack for {made[1].name} was not built: its render "
+                                       "job could not be started", exc, FAILED_HINT, f"facility {fid}")
+            done = [f for f in waiting if f.done()]  # write what is ready while the next context is worked out
+            for future in done:
+                yield _outcome(future, waiting.pop(future))
+        for future in concurrent.futures.as_completed(list(waiting)):
+            yield _outcome(future, waiting.pop(future))
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _outcome(future: concurrent.futures.Future, pack: _Pack) -> tuple[str, object]:
+    """A finished render job joined to its pack, or the failure of the worker itself, located."""
+    about = json.loads(pack.manifest)
+    fid = about["facility_id"]
+    try:
+        rendered = future.result()
+    except Exception as exc:  # the worker died or could not be reached: this pack only
+        from datapack.render_job import FAILED_HINT
+
+        return fid, failure("pack-failed", f"the pack for facility {fid} was not built: its render job failed",
+                            exc, FAILED_HINT, f"facility {fid}")
+    return fid, _joined(pack, rendered)
+
+
+def _joined(pack: _Pack, rendered) -> object:
+    """The pack with its rendered files and stage times, or the rendering's problem."""
+    if rendered.problem is not None:
+        return rendered.problem
+    pack.files = (pack.files or {}) | rendered.files
+    pack.times = pack.times | rendered.times
+    return pack
+
+
+def available_cores() -> int:
+    """The processors this process may run on (its CPU affinity where the system says, else all)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+#: Modules a forkserver loads once, so each worker it forks starts with them (rendering needs them all).
+PRELOAD = ["datapack.render_job", "datapack.charts", "datapack.render.docx", "datapack.render.html",
+           "datapack.render.xlsx"]
+
+
+def default_start_method() -> str:
+    """How worker processes start: ``DATAPACK_START_METHOD``, else forkserver where the system has it, else spawn.
+
+    Workers never rely on what they would inherit by ``fork``: every render job carries what it
+    needs. A forkserver loads the rendering modules once and forks each worker from itself.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    chosen = os.environ.get("DATAPACK_START_METHOD", "")
+    if chosen:
+        if chosen not in methods:
+            raise ValueError(f"DATAPACK_START_METHOD={chosen!r} is not a start method here; use one of "
+                             f"{', '.join(methods)}")
+        return chosen
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def process_pool(workers: int, start_method: str | None = None) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of ``workers`` processes for render jobs, started by ``start_method``."""
+    method = start_method or default_start_method()
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(PRELOAD)
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
+
+
+class SchedulerError(RuntimeError):
+    """A Dask cluster that cannot be used: the extra is not installed, or the scheduler cannot be reached."""
+
+
+@contextmanager
+def dask_executor(address: str, workers: int | None = None) -> Iterator[concurrent.futures.Executor]:
+    """Render jobs on a Dask cluster (the ``dask`` extra): the scheduler at ``address``, or ``local`` for one here.
+
+    Every worker needs datapack installed (the same version); the jobs carry their templates, so
+    the workers need no copy of the project. ``local`` starts a cluster of ``workers`` processes
+    (default: every processor) of one thread each, and stops it after the build.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise SchedulerError("rendering on a Dask cluster needs the dask extra: pip install 'datapack[dask]'") \
+            from None
+    cluster = None
+    try:
+        if address == "local":
+            cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            address = cluster.scheduler_address
+        client = Client(address, timeout="10s")
+    except (OSError, ValueError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise SchedulerError(f"no Dask scheduler could be reached ({type(exc).__name__}: {exc}); check the "
+                             "address (tcp://host:8786) and that the scheduler is running") from None
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _select(slugs: dict[str, str], facilities: list[str] | None, estate: Estate) -> list[str]:

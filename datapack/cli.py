@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -143,6 +144,21 @@ def formats() -> None:
             click.echo(f"    options.{option}: {meaning}")
 
 
+@contextmanager
+def _executor(scheduler: str | None, jobs: int | None):
+    """The executor render jobs go to: a Dask cluster's with --scheduler, else None (the build's own pool)."""
+    if scheduler is None:
+        yield None
+        return
+    from datapack.build import SchedulerError, dask_executor
+
+    try:
+        with dask_executor(scheduler, jobs) as executor:
+            yield executor
+    except SchedulerError as exc:
+        raise click.ClickException(f"--scheduler {scheduler}: {exc}") from None
+
+
 @main.command()
 @click.option("--config", "config_path", default="datapack.yaml", show_default=True, help=CONFIG_HELP)
 @click.option("--facility", "facilities", multiple=True, metavar="ID",
@@ -151,8 +167,12 @@ def formats() -> None:
 @click.option("--format", "formats", multiple=True, type=click.Choice(["html", "docx", "xlsx", "pdf"]),
               help="Formats to write; repeat for several (default: html, docx and xlsx; pdf needs LibreOffice).")
 @click.option("--strict", is_flag=True, help="Stop without writing when any source has an error.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Facilities rendered at once (default: the processors, at most 4).")
+@click.option("--jobs", type=click.IntRange(1, 1024), default=None,
+              help="Packs rendered at once, each in a worker process (default: every processor).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Render the packs on a Dask cluster: its scheduler's address (tcp://host:8786), or 'local' "
+                   "to start one here of --jobs workers. Needs the dask extra (pip install 'datapack[dask]') "
+                   "and datapack on every worker.")
 @click.option("--rebuild", is_flag=True,
               help="Render every pack again, even those whose inputs, templates and formats are unchanged.")
 @click.option("--audience", type=click.Choice(["both", "team", "public"]), default="both", show_default=True,
@@ -161,7 +181,8 @@ def formats() -> None:
                    "there are kept).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 def build(config_path: str, facilities: tuple[str, ...], output: str | None, formats: tuple[str, ...],
-          strict: bool, jobs: int | None, rebuild: bool, audience: str, quiet: bool) -> None:
+          strict: bool, jobs: int | None, scheduler: str | None, rebuild: bool, audience: str,
+          quiet: bool) -> None:
     """Build a pack for every facility (or those named with --facility).
 
     Problems in the sources are reported and the rows concerned left out;
@@ -185,10 +206,10 @@ def build(config_path: str, facilities: tuple[str, ...], output: str | None, for
             raise click.ClickException(f"{len(report.errors)} error(s) in the sources; nothing was written "
                                        "(run 'datapack validate' for the full report).")
     try:
-        with output_errors(output is not None):
+        with output_errors(output is not None), _executor(scheduler, jobs) as executor:
             result = run_build(config, list(facilities) or None, target, reporter,
                                tuple(formats) or ("html", "docx", "xlsx"), jobs=jobs, rebuild=rebuild,
-                               audience=audience)
+                               audience=audience, executor=executor)
     except InputError as exc:
         _print_problems(exc.problems)
         raise click.ClickException("nothing was built.")

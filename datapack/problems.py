@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sysconfig
+import traceback
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
@@ -85,3 +88,15 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def failure(code: str, what: str, exc: Exception, hint: str, where: str) -> Problem:
+    """An unexpected exception as a located problem: what failed, why, and where in the code (no traceback)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    library = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])
+    ours = [f for f in frames if not f.filename.startswith(library) and "site-packages" not in f.filename]
+    at = (ours or frames)[-1] if frames else None
+    code_at = f", at {Path(at.filename).name}:{at.lineno} in {at.name}" if at else ""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return Problem(code, f"{what} ({type(exc).__name__}{': ' + text if text else ''}{code_at})", file=where,
+                   hint=hint)

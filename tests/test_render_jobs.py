@@ -1,0 +1,173 @@
+"""Render jobs: a pack is rendered from its finished context alone, the same in this process, in a spawned
+worker and on a Dask worker; a job carries its templates, and a failure comes back located (issue 9.3)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import json
+import multiprocessing
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+BUILT_AT = dt.datetime(2026, 10, 15, 9, 0, tzinfo=dt.timezone.utc)
+FORMATS = ("html", "docx", "xlsx")
+
+
+@pytest.fixture(scope="module")
+def qlc_job(demo_estate, demo_analysis):
+    """The render job of the demo's smallest pack (QLC), made from its context as a build makes it."""
+    from datapack.analysis import facility_context
+    from datapack.disclosure import Control
+    from datapack.render import render_json, template_dirs
+    from datapack.render_job import RenderJob, Templates
+
+    context = facility_context(demo_estate, "QLC", Control(demo_estate.config.disclosure), BUILT_AT,
+                               analysis=demo_analysis)
+    dirs = template_dirs(None)
+    return RenderJob("QLC", "Quarry Lane (QLC)", context, render_json(context).encode(), FORMATS,
+                     Templates.read(dirs)), dirs
+
+
+@pytest.fixture(scope="module")
+def rendered_here(qlc_job):
+    from datapack.render_job import render_pack
+
+    job, dirs = qlc_job
+    return render_pack(job, dirs)
+
+
+def test_a_job_renders_every_format_here_with_its_stage_times(rendered_here):
+    assert rendered_here.problem is None
+    assert sorted(rendered_here.files) == ["data.xlsx", "datapack.docx", "datapack.html"]
+    assert set(rendered_here.times) == {"charts", "html", "docx", "xlsx"}
+    assert all(wall >= 0 and cpu >= 0 for wall, cpu in rendered_here.times.values())
+    assert "<html" in rendered_here.files["datapack.html"].decode()
+
+
+def test_a_spawned_worker_renders_the_same_bytes(qlc_job, rendered_here):
+    """Under spawn nothing is inherited: the job alone must carry everything the pack needs."""
+    from datapack.render_job import render_pack
+
+    job, _ = qlc_job
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        there = pool.submit(render_pack, job).result(timeout=600)
+    assert there.problem is None
+    assert there.files == rendered_here.files
+
+
+def test_a_dask_worker_renders_the_same_bytes(qlc_job, rendered_here):
+    distributed = pytest.importorskip("distributed", reason="the dask extra is in the test extra")
+    from datapack.render_job import render_pack
+
+    job, _ = qlc_job
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        executor = client.get_executor(pure=False)
+        there = [f.result(timeout=600) for f in [executor.submit(render_pack, job) for _ in range(2)]]
+    # two jobs on one worker's two threads: the pack is the same bytes both times (rendering is one at a time)
+    assert all(r.problem is None and r.files == rendered_here.files for r in there)
+
+
+def test_a_job_carries_its_templates_so_a_worker_needs_no_copy_of_the_project(qlc_job, tmp_path):
+    """An organisation's folder, read into the job, then gone from disk: the worker still uses its template."""
+    from datapack.render import template_dirs
+    from datapack.render_job import RenderJob, Templates, render_pack
+
+    job, dirs = qlc_job
+    own = tmp_path / "our-templates"
+    shutil.copytree(Path(dirs[-1]), own)
+    page = own / "pack.html.j2"
+    assert page.is_file(), sorted(p.name for p in own.iterdir())
+    page.write_text(page.read_text(encoding="utf-8").replace("<body", "<body data-ours=\"yes\"", 1),
+                    encoding="utf-8")
+    templates = Templates.read(template_dirs(own))
+    shutil.rmtree(own)
+    ours = RenderJob(job.facility_id, job.name, job.context, job.pack_json, ("html",), templates)
+    ours = pickle.loads(pickle.dumps(ours))  # as a worker receives it
+    rendered = render_pack(ours)
+    assert rendered.problem is None
+    assert 'data-ours="yes"' in rendered.files["datapack.html"].decode()
+    assert templates.digest != Templates.read(dirs).digest
+
+
+def test_a_failing_job_comes_back_as_a_located_problem_not_an_exception(qlc_job):
+    from datapack.render_job import RenderJob, render_pack
+
+    job, _ = qlc_job
+    broken = dict(job.context)
+    broken.pop("facility")
+    bad = RenderJob(job.facility_id, job.name, broken, job.pack_json, ("html",), job.templates)
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        rendered = pool.submit(render_pack, bad).result(timeout=600)
+    assert rendered.files == {}
+    assert rendered.problem.code == "pack-failed"
+    assert rendered.problem.file == "facility QLC"
+    assert "Quarry Lane (QLC)" in rendered.problem.message and "failed" in rendered.problem.message
+    assert "'facility' is undefined" in rendered.problem.message and "pack.html.j2" in rendered.problem.message
+
+
+def test_the_default_workers_start_without_fork(monkeypatch):
+    from datapack.build import available_cores, default_start_method
+
+    assert default_start_method() in ("forkserver", "spawn")
+    monkeypatch.setenv("DATAPACK_START_METHOD", "spawn")
+    assert default_start_method() == "spawn"
+    monkeypatch.setenv("DATAPACK_START_METHOD", "teleport")
+    with pytest.raises(ValueError, match="teleport"):
+        default_start_method()
+    assert available_cores() >= 1
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in {".datapack-output", ".datapack-lock"}}
+
+
+@pytest.mark.slow
+def test_a_build_under_spawn_and_one_on_a_local_dask_cluster_write_the_packs_of_a_build_here(tmp_path):
+    """Three builds of two facilities: in this process, in spawned workers, and on a Dask cluster from the
+    command line. Every file is the same bytes."""
+    pytest.importorskip("distributed", reason="the dask extra is in the test extra")
+    from datapack.build import build
+    from datapack.config import load_config
+
+    config = load_config(ROOT / "datapack.yaml")
+    picked = ["QLC", "HSC"]
+    here = build(config, picked, tmp_path / "here", formats=FORMATS, built_at=BUILT_AT, jobs=1, audience="team")
+    spawned = build(config, picked, tmp_path / "spawned", formats=FORMATS, built_at=BUILT_AT, jobs=2,
+                    audience="team", start_method="spawn")
+    assert not here.failed and not spawned.failed
+    assert sorted(spawned.written) == picked
+    command = [sys.executable, "-m", "datapack", "build", "--config", str(ROOT / "datapack.yaml"), "--quiet",
+               "--output", str(tmp_path / "dask"), "--audience", "team", "--scheduler", "local", "--jobs", "2",
+               *[a for f in picked for a in ("--facility", f)]]
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(BUILT_AT.timestamp())))
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    mine = _files(tmp_path / "here")
+    assert _files(tmp_path / "spawned") == mine
+    assert _files(tmp_path / "dask") == mine
+    assert json.loads(mine["qlc/manifest.json"])["facility_id"] == "QLC"
+
+
+def test_an_unreachable_scheduler_is_a_plain_error(tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra is in the test extra")
+    from click.testing import CliRunner
+
+    from datapack.cli import main
+
+    result = CliRunner().invoke(main, ["build", "--config", str(ROOT / "datapack.yaml"), "--output",
+                                       str(tmp_path / "out"), "--quiet", "--facility", "QLC",
+                                       "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 1, result.output
+    assert "--scheduler tcp://127.0.0.1:9" in result.output and "no Dask scheduler" in result.output
+    assert not (tmp_path / "out" / "qlc").exists()
