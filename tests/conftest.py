@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 TESTS = Path(__file__).resolve().parent
@@ -42,9 +43,10 @@ def demo_analysis_at(demo_estate):
     made: dict = {}
 
     def at(as_of):
-        if as_of not in made:
-            made[as_of] = analyse(demo_estate, Control(demo_estate.config.disclosure), as_of=as_of)
-        return made[as_of]
+        key = pd.Timestamp(as_of)  # "2026-10-15" and datetime(2026, 10, 15) are one analysis
+        if key not in made:
+            made[key] = analyse(demo_estate, Control(demo_estate.config.disclosure), as_of=as_of)
+        return made[key]
     return at
 
 
@@ -57,10 +59,11 @@ def demo_public_analysis_at(demo_estate):
     made: dict = {}
 
     def at(as_of):
-        if as_of not in made:
+        key = pd.Timestamp(as_of)  # "2026-10-15" and datetime(2026, 10, 15) are one analysis (the audit is costly)
+        if key not in made:
             control = Control(demo_estate.config.disclosure).for_audience("public")
-            made[as_of] = analyse(demo_estate, control, as_of=as_of)
-        return made[as_of]
+            made[key] = analyse(demo_estate, control, as_of=as_of)
+        return made[key]
     return at
 
 

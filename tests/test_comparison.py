@@ -31,7 +31,7 @@ from datapack.render.html import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
-BUILT = dt.datetime(2026, 10, 15, 9, 0)
+BUILT = dt.datetime(2026, 10, 15)  # the shared demo analyses are of this date (conftest.DEMO_AS_OF)
 SYMBOL = "[c]"
 
 

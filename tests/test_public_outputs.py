@@ -21,7 +21,7 @@ import pytest
 
 from recovery_attack import intervals, public_model, read_public
 
-BUILT = dt.datetime(2026, 10, 15, 9, 0)
+BUILT = dt.datetime(2026, 10, 15)  # the shared demo analyses are of this date (conftest.DEMO_AS_OF)
 SYMBOL = "[c]"
 
 
