@@ -175,6 +175,8 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     order = {fid: i for i, fid in enumerate(wanted)}  # packs come back as they are done; read them in order
     enquiry_counts = dict(sorted(enquiry_counts.items(), key=lambda kv: order[kv[0]]))
     findings = dict(sorted(findings.items(), key=lambda kv: order[kv[0]]))
+    result.written = dict(sorted(result.written.items(), key=lambda kv: order[kv[0]]))
+    result.skipped.sort(key=order.__getitem__)
     timings.counts.update(packs=len(wanted), rendered=len(wanted) - len(result.skipped) - len(result.failed),
                           skipped=len(result.skipped), failed=len(result.failed))
     if result.skipped:

@@ -3,6 +3,7 @@ worker and on a Dask worker; a job carries its templates, and a failure comes ba
 
 from __future__ import annotations
 
+import calendar
 import concurrent.futures
 import datetime as dt
 import json
@@ -18,7 +19,7 @@ import pytest
 
 from conftest import ROOT
 
-BUILT_AT = dt.datetime(2026, 10, 15, 9, 0, tzinfo=dt.timezone.utc)
+BUILT_AT = dt.datetime(2026, 10, 15, 9, 0)  # as a build reads SOURCE_DATE_EPOCH: UTC, without a zone
 FORMATS = ("html", "docx", "xlsx")
 
 
@@ -128,8 +129,8 @@ def test_the_default_workers_start_without_fork(monkeypatch):
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name not in {".datapack-output", ".datapack-lock"}}
+    """The files of every facility's pack in an output folder, by path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.glob("*/*")) if p.is_file()}
 
 
 @pytest.mark.slow
@@ -140,20 +141,24 @@ def test_a_build_under_spawn_and_one_on_a_local_dask_cluster_write_the_packs_of_
     from datapack.build import build
     from datapack.config import load_config
 
-    config = load_config(ROOT / "datapack.yaml")
+    project = tmp_path / "project"  # a copy: the builds record a history beside their configuration
+    shutil.copytree(ROOT / "sources", project / "sources")
+    shutil.copyfile(ROOT / "datapack.yaml", project / "datapack.yaml")
+    config = load_config(project / "datapack.yaml")
     picked = ["QLC", "HSC"]
     here = build(config, picked, tmp_path / "here", formats=FORMATS, built_at=BUILT_AT, jobs=1, audience="team")
     spawned = build(config, picked, tmp_path / "spawned", formats=FORMATS, built_at=BUILT_AT, jobs=2,
                     audience="team", start_method="spawn")
     assert not here.failed and not spawned.failed
-    assert sorted(spawned.written) == picked
-    command = [sys.executable, "-m", "datapack", "build", "--config", str(ROOT / "datapack.yaml"), "--quiet",
+    assert list(spawned.written) == picked  # in the order asked, whichever worker finished first
+    command = [sys.executable, "-m", "datapack", "build", "--config", str(project / "datapack.yaml"), "--quiet",
                "--output", str(tmp_path / "dask"), "--audience", "team", "--scheduler", "local", "--jobs", "2",
                *[a for f in picked for a in ("--facility", f)]]
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(BUILT_AT.timestamp())))
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(calendar.timegm(BUILT_AT.timetuple())))
     run = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
-    mine = _files(tmp_path / "here")
+    mine = _files(tmp_path / "here")  # the packs (the digest differs: each build adds to the history)
+    assert {"qlc/datapack.html", "hsc/datapack.docx", "qlc/data.xlsx"} <= set(mine)
     assert _files(tmp_path / "spawned") == mine
     assert _files(tmp_path / "dask") == mine
     assert json.loads(mine["qlc/manifest.json"])["facility_id"] == "QLC"

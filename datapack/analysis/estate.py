@@ -419,5 +419,7 @@ def analyse(estate: Any, control: Control, as_of: Any = None) -> EstateAnalysis:
         survey_results = survey_stats.percent_positive(
             responses, estate.table("survey_questions"), ["facility_id", "survey", "wave", "question"])
     as_of = pd.Timestamp(as_of if as_of is not None else pd.Timestamp.now().normalize())
+    if as_of.tzinfo is not None:  # the tables' dates are wall times without a zone: UTC, as SOURCE_DATE_EPOCH is read
+        as_of = as_of.tz_convert("UTC").tz_localize(None)
     return EstateAnalysis(estate, settings, control, definitions, master, results, peers, charts, early,
                           survey_results, as_of)
