@@ -221,6 +221,7 @@ def test_the_incident_counts_measure_names_follow_the_indicator(original):
     assert measure_name(definitions.get("assaults")) == "assault+assault_on_detainee+assault_on_staff+fight"
 
 
+@pytest.mark.slow  # the command end to end: a public analysis of its own (the package is tested above)
 def test_datapack_export_writes_the_package_where_asked(tmp_path):
     @click.group()
     def cli() -> None:

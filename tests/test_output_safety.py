@@ -32,7 +32,9 @@ from datapack.writer import LOCK, MARKER, NotOurs, OutputRefused, Writer
 WRITING_COMMANDS = ("build", "compare", "schedule", "export", "digest")
 # --rebuild: every run renders its packs again (the inputs are the same each time), so there is a pack being written
 # to kill it at
-BUILD = ("--format", "html", "--jobs", "1", "--rebuild", "--quiet")
+# --audience team: these tests are of the folder, not of what is in it; the public outputs' disclosure audit would
+# only add a minute (tests/test_public_outputs.py builds them)
+BUILD = ("--format", "html", "--jobs", "1", "--rebuild", "--audience", "team", "--quiet")
 
 
 # --- fixtures and helpers ---------------------------------------------------------------------------------------
@@ -165,6 +167,7 @@ def test_every_writing_command_refuses_a_users_folder_and_leaves_it_byte_for_byt
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # two exports, each auditing the public figures (about a minute)
 def test_export_pointed_at_a_built_output_adds_its_package_and_keeps_every_pack(project, built, tmp_path):
     out = _copy(built, tmp_path)
     _users_folder(out / "team")

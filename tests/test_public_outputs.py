@@ -209,6 +209,7 @@ def test_the_attack_works_back_a_count_whose_rate_is_left_showing(public, tmp_pa
     assert found[("count", "HMP & YOI Hollowmere", "Deaths in custody", "last")] == (1.0, 1.0)
 
 
+@pytest.mark.slow  # a whole build of the demo for the public (its files are tested above, from the shared analysis)
 def test_build_for_a_public_audience_writes_only_the_public_outputs_and_the_index(tmp_path):
     from datapack.build import build
     from datapack.config import load_config
