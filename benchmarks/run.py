@@ -104,6 +104,9 @@ def _child(name: str, root: Path, jobs: int | None, nice: int) -> dict:
     if jobs:
         command += ["--jobs", str(jobs)]
     env = dict(os.environ)
+    # workers started by spawn are this scenario's own children, so their CPU seconds and memory are counted in its
+    # usage (a forkserver's workers are its children, and it outlives the measurement)
+    env.setdefault("DATAPACK_START_METHOD", "spawn")
     env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     done = subprocess.run(command, capture_output=True, text=True, env=env,
                           preexec_fn=(lambda: os.nice(nice)) if nice else None)
