@@ -155,8 +155,22 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     previous = {} if rebuild else _unchanged_candidates(writer, slugs, tuple(formats))
     job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context,
                renderer_sha256(dirs), previous)
+    public_wanted = facilities is None and analysis is not None and audience != "team"
+    made_public: list[dict[str, bytes] | None] = []
+
+    def make_public() -> None:
+        """The public outputs' files, from the analysis for a public audience (None when that analysis failed)."""
+        from datapack.estate_views.public import public_files
+
+        with timings.stage("public"):
+            public = analysis if analysis.control.settings.audience == "public" else \
+                _analyse(estate, control.for_audience("public"), built_at, result)
+            made_public.append(None if public is None else public_files(public, built_at, dirs))
+
     with reporter.task("Building packs", len(wanted)) as step, timings.stage("packs"):
-        for fid, outcome in _render_all(job, wanted, jobs, executor, start_method):
+        # the public outputs are worked out here while the workers render the team's packs
+        for fid, outcome in _render_all(job, wanted, jobs, executor, start_method,
+                                        meanwhile=make_public if public_wanted else None):
             if isinstance(outcome, Problem):  # one facility's failure must not stop the others
                 result.failed[fid] = outcome.message
                 result.problems.append(outcome)
@@ -209,14 +223,15 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     if facilities is not None and audience == "public":
         notes.append("No public outputs were written: the estate summary needs every facility, so build "
                      "without --facility.")
-    if facilities is None and analysis is not None and audience != "team":
-        from datapack.estate_views.public import write_public
+    if public_wanted:
+        from datapack.estate_views.public import FOLDER
 
-        with reporter.task("Writing the public outputs", 1) as step, timings.stage("public"):
-            public = analysis if analysis.control.settings.audience == "public" else \
-                _analyse(estate, control.for_audience("public"), built_at, result)
-            if public is not None:
-                write_public(public, writer, built_at, dirs)
+        with reporter.task("Writing the public outputs", 1) as step:
+            if not made_public:  # not worked out while packs were rendered (none were, or all in this process)
+                make_public()
+            if made_public[0] is not None:
+                with timings.stage("write"):
+                    writer.write_folder(FOLDER, made_public[0])
             step("public")
     with timings.stage("index and manifest"):
         kept = _settle_packs(writer, slugs, result, every=facilities is None and not public_only)
@@ -430,7 +445,8 @@ def _analyse(estate: Estate, control: Control, built_at: dt.datetime, result: Bu
         return None
 
 
-def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, start_method: str | None = None):
+def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, start_method: str | None = None,
+                meanwhile=None):
     """Each wanted facility's pack (or its problem), as each is done: contexts here, rendering in workers.
 
     Every context is worked out in this process, from the finished analysis; each render job
@@ -438,7 +454,8 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
     ``executor`` when one is given (any :class:`concurrent.futures.Executor`, a Dask client's
     included), else to a pool of ``jobs`` processes (default: every processor this process may
     use) started by ``start_method`` (default :func:`default_start_method`). With one job, or one
-    pack to render, everything runs here. The writing stays with the caller.
+    pack to render, everything runs here. The writing stays with the caller. ``meanwhile``, when
+    given, is called here once every job has gone to the workers, while they render.
     """
     from datapack.render_job import FAILED_HINT, Templates, render_pack
 
@@ -473,6 +490,8 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
             done = [f for f in waiting if f.done()]  # write what is ready while the next context is worked out
             for future in done:
                 yield _outcome(future, waiting.pop(future))
+        if meanwhile is not None:
+            meanwhile()
         for future in concurrent.futures.as_completed(list(waiting)):
             yield _outcome(future, waiting.pop(future))
     finally:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import datapack
-from datapack.writer import Writer
 
 #: The folder of the public outputs in the output folder.
 FOLDER = "public"
@@ -198,9 +197,3 @@ def public_files(analysis: Any, built_at: dt.datetime, template_dirs: Iterable[P
     files["estate-summary.docx"] = render_estate_docx(estate)
     files["index.html"] = render_index_html(estate, template_dirs).encode()
     return files
-
-
-def write_public(analysis: Any, writer: Writer, built_at: dt.datetime,
-                 template_dirs: Iterable[Path] | None = None) -> Path:
-    """Write :data:`FOLDER` whole (replacing the last one only once every file is made)."""
-    return writer.write_folder(FOLDER, public_files(analysis, built_at, template_dirs))
