@@ -70,10 +70,13 @@ class Templates:
             (staging / "complete").write_bytes(b"")
             try:
                 os.rename(staging, root)
-            except OSError:  # another worker got there first: its copy is the same bytes
-                import shutil
+            except OSError:
+                if (root / "complete").is_file():  # another worker got there first: its copy is the same bytes
+                    import shutil
 
-                shutil.rmtree(staging, ignore_errors=True)
+                    shutil.rmtree(staging, ignore_errors=True)
+                else:  # a copy cut off part-way is in the way: this process keeps its own
+                    root = staging
         _MATERIALISED[self.digest] = [root / str(i) for i in range(len(self.folders))]
         return _MATERIALISED[self.digest]
 

@@ -100,6 +100,28 @@ def test_a_job_carries_its_templates_so_a_worker_needs_no_copy_of_the_project(ql
     assert templates.digest != Templates.read(dirs).digest
 
 
+def test_templates_are_written_once_whole_even_past_a_copy_cut_off_part_way(tmp_path, monkeypatch):
+    from datapack.render_job import Templates
+
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    (ours / "partials").mkdir(parents=True)
+    (ours / "pack.html.j2").write_text("ours")
+    (ours / "partials" / "a.j2").write_bytes(b"\x00binary too")
+    theirs.mkdir()
+    (theirs / "pack.html.j2").write_text("theirs")
+    templates = Templates.read([ours, theirs])
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temp))
+    stale = temp / f"datapack-templates-{templates.digest[:20]}"
+    (stale / "0").mkdir(parents=True)  # what a killed worker left: no 'complete' mark, files missing
+    dirs = templates.dirs()
+    assert [(d / "pack.html.j2").read_text() for d in dirs] == ["ours", "theirs"]
+    assert (dirs[0] / "partials" / "a.j2").read_bytes() == b"\x00binary too"
+    assert templates.dirs() == dirs  # once per process
+    assert Templates.read(dirs).digest == templates.digest
+
+
 def test_a_failing_job_comes_back_as_a_located_problem_not_an_exception(qlc_job):
     from datapack.render_job import RenderJob, render_pack
 
