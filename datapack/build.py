@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -548,6 +549,11 @@ def default_start_method() -> str:
             raise ValueError(f"DATAPACK_START_METHOD={chosen!r} is not a start method here; use one of "
                              f"{', '.join(methods)}")
         return chosen
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None)
+    if script is not None and getattr(main, "__spec__", None) is None and not os.path.isfile(script) \
+            and "fork" in methods:
+        return "fork"  # a program read from standard input ('python -'): a new worker could not load it again
     return "forkserver" if "forkserver" in methods else "spawn"
 
 

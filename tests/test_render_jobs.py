@@ -150,6 +150,21 @@ def test_the_default_workers_start_without_fork(monkeypatch):
     assert available_cores() >= 1
 
 
+def test_a_program_read_from_standard_input_gets_workers_that_need_not_load_it_again(monkeypatch):
+    """``python - <<EOF``: spawn and forkserver workers would look for a file named '<stdin>'."""
+    import types
+
+    from datapack.build import default_start_method
+
+    monkeypatch.delenv("DATAPACK_START_METHOD", raising=False)
+    piped = types.ModuleType("__main__")
+    piped.__file__, piped.__spec__ = "<stdin>", None
+    monkeypatch.setitem(sys.modules, "__main__", piped)
+    assert default_start_method() == ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    piped.__file__ = __file__  # a script on disk: started afresh as usual
+    assert default_start_method() in ("forkserver", "spawn")
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     """The files of every facility's pack in an output folder, by path."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.glob("*/*")) if p.is_file()}
