@@ -14,7 +14,6 @@ import html
 import io
 import json
 import re
-import time
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -157,9 +156,8 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(corpus):
     root, needles = corpus
-    started = time.process_time()  # CPU time: the machine may be shared; jobs=1 keeps the work in this process
     result = build(load_config(root / "datapack.yaml"), output=root / "output", built_at=BUILT_AT, jobs=1)
-    return root, needles, result, time.process_time() - started
+    return root, needles, result
 
 
 def test_the_seeded_identifiers_are_in_the_inputs(corpus):
@@ -170,12 +168,11 @@ def test_the_seeded_identifiers_are_in_the_inputs(corpus):
 
 @pytest.mark.slow  # whole builds of the seeded corpus
 def test_with_the_redactor_the_build_passes_the_gate_and_no_seeded_identifier_is_in_any_output(built):
-    root, needles, result, seconds = built
+    root, needles, result = built
     assert result.failed == {}
     assert (root / "output" / leakgate.REPORT).read_text().startswith("Leak gate: passed")
     assert len(result.written) == 2 and (root / "output" / "comparison.html").exists()
     assert _leaks(root / "output", needles) == {}
-    assert seconds < 60, f"the corpus build took {seconds:.0f} s of processor time"
 
 
 @pytest.mark.slow  # whole builds of the seeded corpus
@@ -184,7 +181,7 @@ def test_the_exported_data_package_holds_no_seeded_identifier(built):
     from datapack.disclosure import Control
     from datapack.exchange import export_datapackage
 
-    root, needles, result, _ = built
+    root, needles, result = built
     estate = result.estate
     analysis = analyse(estate, Control(estate.config.disclosure).for_audience("public"), as_of=BUILT_AT)  # as export
     folder = export_datapackage(estate, analysis, root / "export" / "package", created=BUILT_AT)

