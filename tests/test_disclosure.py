@@ -144,3 +144,36 @@ def test_a_quarter_cell_equal_to_a_shown_quarter_count_hides_that_count():
     assert done[9] and done.sum() == hidden.sum() + 1  # the quarter count, and nothing more
     found = _pinned(values, done, relations)
     assert not any(k in found for k in (0, 1, 9)), found
+
+
+def test_a_group_solved_again_gives_the_same_answer_and_is_solved_once():
+    from datapack import disclosure as d
+
+    rng = np.random.default_rng(3)
+    calls = []
+    original = d._narrow
+
+    def counted(*args):
+        calls.append(args)
+        return original(*args)
+
+    d._narrow, saved = counted, d._SOLVED.copy()
+    d._SOLVED.clear()
+    try:
+        for _ in range(40):
+            rows, cols = int(rng.integers(1, 4)), int(rng.integers(2, 6))
+            matrix = rng.choice([0.0, 1.0, -1.0], size=(rows, cols))
+            truth = rng.integers(0, 6, cols).astype(float)
+            lo = hi = matrix @ truth
+            wanted = sorted(rng.choice(cols, int(rng.integers(1, cols + 1)), replace=False).tolist())
+            first = d._narrow_once(matrix, lo, hi, truth, wanted, 1)
+            assert list(first) == original(matrix, lo, hi, truth, wanted, 1)
+            before = len(calls)
+            assert d._narrow_once(matrix.copy(), lo.copy(), hi.copy(), truth.copy(), list(wanted), 1) == first
+            assert len(calls) == before  # the same group again: not solved again
+            d._narrow_once(matrix, lo, hi, truth + 1, wanted, 1)  # other figures: another group
+            assert len(calls) == before + 1
+    finally:
+        d._narrow = original
+        d._SOLVED.clear()
+        d._SOLVED.update(saved)
