@@ -18,7 +18,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from datapack.analysis.text import SMALL_NOTE, month_label
-from datapack.charts.style import COLOURS, house_style, month_ticks, new_figure, save
+from datapack.charts.style import COLOURS, WIDTH, fixed_grid, house_style, month_ticks, save, set_title
+
+#: Panel height, margins and gaps in inches: room for a title above each panel, the two-line month
+#: labels below the last row, and the legend with its title under them.
+PANEL, LEFT, RIGHT, TOP, BOTTOM, HGAP, WGAP = 1.3, 0.5, 0.15, 0.3, 0.95, 0.4, 0.45
 
 #: At most this many panels; further categories are in the table only (the alt text says so).
 MAX_PANELS = 8
@@ -61,8 +65,7 @@ def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | No
     title = f"Incidents by category, by {'quarter' if quarters else 'month'}"
     any_hidden = any(c["hidden"] for _col, cells in panels for c in cells)
     with house_style("incidents"):
-        fig = new_figure(1.1 + 1.7 * nrows)
-        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+        fig, axes = fixed_grid(nrows, ncols, PANEL, LEFT, RIGHT, TOP, BOTTOM, HGAP, WGAP)
         x = list(range(len(keys)))
         positions, labels = _ticks(keys, quarters, narrow=ncols == 3)
         for ax, (column, cells) in zip(axes.ravel(), panels):
@@ -77,7 +80,7 @@ def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | No
                     # A short dash on the axis: a recorded zero, not a gap.
                     ax.plot([i - 0.3, i + 0.3], [0, 0], color=COLOURS["ink"], linewidth=1.6, clip_on=False)
             ax.axvline(split - 0.5, color=COLOURS["grey"], linestyle="--", linewidth=0.8)
-            ax.set_title(column["label"])
+            set_title(ax, column["label"])
             ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
             ax.set_ylim(bottom=0, top=max(max(heights), 1) * 1.15)
             if max(heights) == 0:
@@ -95,7 +98,7 @@ def incidents_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | No
                                  "Hidden: small, or so another cannot be worked out"))
         if any(c["value"] == 0 for _col, cells in panels for c in cells):
             handles.append(Line2D([0], [0], color=COLOURS["ink"], linewidth=1.6, label="None recorded"))
-        fig.legend(handles=handles, loc="outside lower left", ncols=3,
+        fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(LEFT / WIDTH - 0.01, 0.0), ncols=3,
                    title=f"Dashed line: start of the last {section.get('window', '12 months')}", title_fontsize=8.5,
                    alignment="left")
         png, svg = save(fig)

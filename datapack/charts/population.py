@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from datapack.charts.style import COLOURS, house_style, month_ticks, new_figure, readable_ticks, save
+from datapack.charts.style import COLOURS, house_style, fixed_figure, month_ticks, readable_ticks, save
 
 #: Series drawn: (key in a month row, legend label, name in alt text, colour, line style, marker).
 SERIES = (
@@ -34,6 +34,10 @@ def _values(rows: list[dict[str, Any]], keys: list[str], measure: str) -> list[f
     return [math.nan if by_month.get(k) is None else float(by_month[k]) for k in keys]
 
 
+#: Height and margins in inches: the legend sits above the axes, two-line month labels below.
+HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 3.2, 0.85, 0.2, 0.45, 0.5
+
+
 def population_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | None:
     """Title, alt text, PNG and SVG of the population chart, or None when there are no figures."""
     section = context["population"]
@@ -49,8 +53,7 @@ def population_chart(context: dict[str, Any]) -> tuple[str, str, bytes, str] | N
     title = ("Detentions by month" if section["basis"] == "throughput"
              else "Population and capacity by month")
     with house_style("population"):
-        fig = new_figure(3.2)
-        ax = fig.add_subplot()
+        fig, ax = fixed_figure(HEIGHT, LEFT, RIGHT, TOP, BOTTOM)
         x = list(range(len(keys)))
         for i, ((_key, label, _name, colour, style, marker), values) in enumerate(drawn):
             # The main series has filled markers, capacities hollow ones: shape, not colour, tells them apart.

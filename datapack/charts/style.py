@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import io
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -142,6 +142,29 @@ def fixed_figure(height: float, left: float, right: float, top: float, bottom: f
     FigureCanvasAgg(fig)
     ax = fig.add_axes((left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (top + bottom) / height))
     return fig, ax
+
+
+def fixed_grid(nrows: int, ncols: int, panel: float, left: float, right: float, top: float, bottom: float,
+               hgap: float, wgap: float) -> tuple[Figure, Any]:
+    """A figure of ``nrows`` x ``ncols`` axes (sharing x) at fixed margins and gaps, in inches.
+
+    Each panel is ``panel`` inches high; the figure is as high as the panels, gaps and margins.
+    No layout engine: drawing is measured once, not again at every save, and the bytes never
+    depend on how text happened to be measured.
+    """
+    height = top + bottom + nrows * panel + (nrows - 1) * hgap
+    fig = Figure(figsize=(WIDTH, height), dpi=100)
+    FigureCanvasAgg(fig)
+    width = (WIDTH - left - right - (ncols - 1) * wgap) / ncols
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, gridspec_kw={
+        "left": left / WIDTH, "right": 1 - right / WIDTH, "top": 1 - top / height, "bottom": bottom / height,
+        "hspace": hgap / panel, "wspace": wgap / width})
+    return fig, axes
+
+
+def set_title(ax: Axes, text: str) -> None:
+    """A panel's title at a fixed place above it (matplotlib's moving of titles clear of ticks costs a measure per draw)."""
+    ax.set_title(text, y=1.0, pad=4)
 
 
 def number(value: float, decimals: int | None = None) -> str:
