@@ -105,10 +105,28 @@ def find_template(template_dirs: Iterable[Path] | None, name: str = TEMPLATE_NAM
                             "(run templates/make_docx_template.py to make it)")
 
 
+class _Template(DocxTemplate):
+    """docxtpl's template, with its rendered body made of python-docx's own element classes.
+
+    docxtpl parses the rendered body with a plain lxml parser and moves it into the document.
+    While anything still holds that parse's root (a Dask worker's profiler holds the frames of
+    running threads), python-docx reads the body as a plain element, without its ``tables``: so
+    the body is parsed again here with python-docx's element classes.
+    """
+
+    def map_tree(self, tree):
+        from docx.oxml.parser import element_class_lookup
+        from lxml import etree
+
+        parser = etree.XMLParser(resolve_entities=False, huge_tree=True)
+        parser.set_element_class_lookup(element_class_lookup)
+        super().map_tree(etree.fromstring(etree.tostring(tree), parser))
+
+
 def render_docx(context: dict[str, Any], charts: Iterable[Any] = (),
                 template_dirs: Iterable[Path] | None = None) -> bytes:
     """A facility's pack as Word document bytes (template ``pack.docx``)."""
-    tpl = DocxTemplate(str(find_template(template_dirs)))
+    tpl = _Template(str(find_template(template_dirs)))
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["short_date"] = short_date
     images = {c.id: DescribedImage(tpl, c.png, c.alt, c.title) for c in charts}
