@@ -213,3 +213,25 @@ def test_an_unreachable_scheduler_is_a_plain_error(tmp_path):
     assert result.exit_code == 1, result.output
     assert "--scheduler tcp://127.0.0.1:9" in result.output and "no Dask scheduler" in result.output
     assert not (tmp_path / "out" / "qlc").exists()
+
+
+def test_the_word_pack_renders_while_something_still_holds_docxtpls_parse_of_its_body(qlc_job, monkeypatch):
+    """A Dask worker's profiler holds the frames of running threads: docxtpl's plain parse of the body lives on."""
+    import io
+
+    import docx
+    from docxtpl import DocxTemplate
+
+    from datapack.charts import facility_charts
+    from datapack.render.docx import render_docx
+
+    held, original = [], DocxTemplate.fix_tables
+
+    def holding(self, xml):
+        held.append(original(self, xml))
+        return held[-1]
+
+    monkeypatch.setattr(DocxTemplate, "fix_tables", holding)
+    job, dirs = qlc_job
+    made = docx.Document(io.BytesIO(render_docx(job.context, facility_charts(job.context), dirs)))
+    assert held and len(made.tables) >= 3
