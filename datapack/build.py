@@ -151,11 +151,12 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     dirs = template_dirs(config.resolve(config.templates) if config.templates else None)
     enquiry_counts: dict[str, dict[str, int]] = {}
     findings: dict[str, list] = {}
-    from datapack.cache import renderer_sha256
+    from datapack.cache import KeptCharts, renderer_sha256
 
     previous = {} if rebuild else _unchanged_candidates(writer, slugs, tuple(formats))
+    kept_charts = KeptCharts(config.resolve(config.cache) / "charts") if config.cache and wanted else None
     job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context,
-               renderer_sha256(dirs), previous)
+               renderer_sha256(dirs), previous, None if rebuild else kept_charts)
     public_wanted = facilities is None and analysis is not None and audience != "team"
     made_public: list[dict[str, bytes] | None] = []
 
@@ -168,6 +169,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                 _analyse(estate, control.for_audience("public"), built_at, result)
             made_public.append(None if public is None else public_files(public, built_at, dirs))
 
+    charts_kept = 0
     with reporter.task("Building packs", len(wanted)) as step, timings.stage("packs"):
         # the public outputs are worked out here while the workers render the team's packs
         for fid, outcome in _render_all(job, wanted, jobs, executor, start_method,
@@ -178,6 +180,8 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                 reporter.info(str(outcome))
             else:
                 timings.add_pack(outcome.times)
+                keep_drawn(kept_charts, outcome)
+                charts_kept += len(outcome.kept)
                 enquiry_counts[fid], findings[fid] = outcome.counts, outcome.findings
                 try:
                     with timings.stage("write"):
@@ -187,6 +191,12 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                 if outcome.files is None:
                     result.skipped.append(fid)
             step(fid)
+    if kept_charts is not None:
+        timings.counts.update(charts_kept=charts_kept)
+        if charts_kept:
+            reporter.info(f"{charts_kept} chart(s) drawn by an earlier build used again (the same figures "
+                          "and drawing code)")
+        kept_charts.prune()
     order = {fid: i for i, fid in enumerate(wanted)}  # packs come back as they are done; read them in order
     enquiry_counts = dict(sorted(enquiry_counts.items(), key=lambda kv: order[kv[0]]))
     findings = dict(sorted(findings.items(), key=lambda kv: order[kv[0]]))
@@ -380,6 +390,7 @@ class _Job:
     context_fn: object
     renderer: str = ""                                       # datapack.cache.renderer_sha256 of the templates
     previous: dict[str, str] = field(default_factory=dict)   # facility id -> key of its pack in the folder
+    charts: object = None                                    # datapack.cache.KeptCharts to read, or None
 
 
 @dataclass
@@ -391,6 +402,9 @@ class _Pack:
     counts: dict[str, int]            # areas for enquiry by severity (for the comparison)
     findings: list                    # the areas for enquiry (for the history)
     times: dict[str, tuple[float, float]]
+    chart_keys: dict[str, str] = field(default_factory=dict)  # chart id -> datapack.charts.chart_key
+    kept: dict[str, tuple] = field(default_factory=dict)      # chart id -> the chart drawn before, as kept
+    drawn: dict[str, tuple] = field(default_factory=dict)     # chart id -> the chart as the render job drew it
 
 
 def _context(job: _Job, fid: str, templates) -> tuple[_Pack, object] | Problem:
@@ -419,10 +433,39 @@ def _context(job: _Job, fid: str, templates) -> tuple[_Pack, object] | Problem:
         if job.previous.get(fid) == key:
             return pack, None
         pack.files = {"pack.json": pack_json, "manifest.json": pack.manifest}
-        return pack, RenderJob(fid, _name(job.estate, fid), context, pack_json, job.formats, templates)
+        stage = "its charts kept from before"
+        pack.chart_keys, pack.kept = _kept_charts(job, context)
+        return pack, RenderJob(fid, _name(job.estate, fid), context, pack_json, job.formats, templates, pack.kept)
     except Exception as exc:  # reported per facility by the caller; the other packs go on
         return failure("pack-failed", f"the pack for {_name(job.estate, fid)} was not built: {stage} failed", exc,
                        FAILED_HINT, f"facility {fid}")
+
+
+def _kept_charts(job: _Job, context: dict) -> tuple[dict[str, str], dict[str, tuple]]:
+    """Each chart's key, and the charts drawn before under the same key in every format this build writes."""
+    from datapack.charts import chart_key
+
+    if job.charts is None:
+        return {}, {}
+    keys = {cid: chart_key(context, cid) for cid in context.get("charts", [])}
+    needed = (["svg"] if "html" in job.formats else []) + (["png"] if {"docx", "pdf"} & set(job.formats) else [])
+    kept = {}
+    for cid, key in keys.items():
+        found = job.charts.get(key)
+        if isinstance(found, tuple) and len(found) == 4 and all(
+                found[2 if f == "png" else 3] is not None for f in needed):
+            kept[cid] = found
+    return keys, kept
+
+
+def keep_drawn(store, pack: _Pack) -> None:
+    """Keep the charts a render job drew afresh (or in a format not kept before), by their keys."""
+    if store is None:
+        return
+    for cid, drawn in pack.drawn.items():
+        key = pack.chart_keys.get(cid)
+        if key is not None and pack.kept.get(cid) != drawn:
+            store.put(key, drawn)
 
 
 def _name(estate: Estate, fid: str) -> str:
@@ -520,6 +563,7 @@ def _joined(pack: _Pack, rendered) -> object:
         return rendered.problem
     pack.files = (pack.files or {}) | rendered.files
     pack.times = pack.times | rendered.times
+    pack.drawn = rendered.drawn
     return pack
 
 

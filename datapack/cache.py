@@ -102,6 +102,40 @@ class RawCache:
         return removed
 
 
+class KeptCharts(RawCache):
+    """Charts drawn before, by :func:`datapack.charts.chart_key` (a folder of their own, beside the parsed sources).
+
+    Reading an entry marks it used (its time is set to now); :meth:`prune` removes entries no
+    build has used for ``days`` days, so the folder holds what recent builds drew, not every
+    chart ever drawn.
+    """
+
+    def get(self, key: str) -> Any | None:
+        value = super().get(key)
+        if value is not None:
+            try:
+                os.utime(self.folder / f"{key}.pickle")
+            except OSError:
+                pass
+        return value
+
+    def prune(self, days: float = 30.0) -> int:
+        """Remove entries not used for ``days`` days; say how many."""
+        import time
+
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        cutoff, removed = time.time() - days * 86400, 0
+        for path in self.folder.glob("*.pickle"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
+
+
 # --- packs left as they are when nothing they show has changed ------------------------------------------------
 
 #: The packages whose versions change the bytes of a rendered pack (charts, Word, spreadsheet, templates).

@@ -91,6 +91,7 @@ class RenderJob:
     pack_json: bytes
     formats: tuple[str, ...]
     templates: Templates
+    kept: dict[str, tuple] = field(default_factory=dict)   # chart id -> a chart drawn before (see charts.chart_key)
 
 
 @dataclass
@@ -101,6 +102,7 @@ class Rendered:
     files: dict[str, bytes] = field(default_factory=dict)
     times: dict[str, tuple[float, float]] = field(default_factory=dict)
     problem: Problem | None = None
+    drawn: dict[str, tuple] = field(default_factory=dict)  # chart id -> each chart drawn afresh that may be kept
 
 
 def render_pack(job: RenderJob, dirs: list[Path] | None = None) -> Rendered:
@@ -127,12 +129,13 @@ def _render(job: RenderJob, dirs: list[Path] | None) -> Rendered:
     try:
         dirs = dirs if dirs is not None else job.templates.dirs()
         with clock(times, "charts"):  # drawn here in the formats the outputs use, so each stage is timed alone
-            charts = facility_charts(job.context)
+            charts = facility_charts(job.context, job.kept)
             for chart in charts:
                 if "html" in formats:
                     _ = chart.svg
                 if {"docx", "pdf"} & formats:
                     _ = chart.png
+            out.drawn = {c.id: c.drawn() for c in charts if c.keepable}
         if "html" in formats:
             stage = "the HTML pack"
             with clock(times, "html"):
