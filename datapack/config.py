@@ -525,7 +525,7 @@ class Config(_Strict):
 
     project: Project = Project()
     output: str = Field("output", description="Folder packs are written to, relative to the configuration file.")
-    cache: str | None = Field(".datapack-cache", description="Folder for parsed sources; empty to turn caching off.")
+    cache: str | None = Field(".datapack-cache", description="Folder for parsed sources and charts already drawn; empty to turn caching off.")
     history: str | None = Field(
         ".datapack-history.sqlite", description="Build history database (SQLite), relative to the configuration "
         "file: what each build found, for the digest of what is new; null to keep no history.")

@@ -171,7 +171,7 @@ def test_every_pack_is_built_with_every_bad_input_at_once(tmp_path, monkeypatch)
 
     # Charts are drawn from the finished context alone; drawing them costs seconds a pack, so they are
     # left out here (tests/test_analysis_charts.py draws them).
-    monkeypatch.setattr("datapack.charts.facility_charts", lambda context: [])
+    monkeypatch.setattr("datapack.charts.facility_charts", lambda context, kept=None: [])
     path, owners = combined_estate(tmp_path)
     result = build_module.build(load_config(path), None, tmp_path / "output", formats=("html",), jobs=1)
     assert not result.failed, result.failed
@@ -250,7 +250,7 @@ def test_every_pack_is_built_when_no_incident_or_population_file_can_be_read(tmp
     import datapack.build as build_module
     from datapack.config import load_config
 
-    monkeypatch.setattr("datapack.charts.facility_charts", lambda context: [])
+    monkeypatch.setattr("datapack.charts.facility_charts", lambda context, kept=None: [])
     path = write_project(tmp_path)
     for name in ("incidents.csv", "population.csv"):
         (tmp_path / "sources" / name).write_bytes(bytes(range(256)) * 8)

@@ -242,7 +242,7 @@ def test_a_pack_built_from_postgresql_equals_the_pack_built_from_the_csv_files(
         tmp_path, postgres, incident_table, credentials, monkeypatch):
     # Charts are drawn from the same context as pack.json and never enter it; not drawing them halves
     # the time. One cache for both builds, so the sources they share are read once.
-    monkeypatch.setattr("datapack.charts.facility_charts", lambda context: [])
+    monkeypatch.setattr("datapack.charts.facility_charts", lambda context, kept=None: [])
     cache = tmp_path / "cache"
     (tmp_path / "csv").mkdir()
     (tmp_path / "db").mkdir()
