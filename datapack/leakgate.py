@@ -129,14 +129,21 @@ def scan(output_dir: Path, known: KnownIdentifiers | None = None, allowed: Itera
         if path.name in (REPORT, FAILED_MARK):
             continue
         for place, text in texts(path):
-            if text not in seen:  # style names, numbers and labels repeat thousands of times
-                seen[text] = find(text, known, allow)
-            findings += [Finding(rel, place, kind, mask(value)) for kind, value in seen[text]]
+            found = seen.get(text)
+            if found is None:  # style names, numbers and labels repeat thousands of times
+                found = seen[text] = find(text, known, allow)
+            if found:
+                place = place if isinstance(place, str) else "".join(place)
+                findings += [Finding(rel, place, kind, mask(value)) for kind, value in found]
     return findings
 
 
-def texts(path: Path) -> Iterator[tuple[str, str]]:
-    """``(place, text)`` of everything readable in one output file."""
+def texts(path: Path) -> Iterator[tuple[str | tuple[str, ...], str]]:
+    """``(place, text)`` of everything readable in one output file.
+
+    A place may be given as its parts (a tuple of strings, joined when a finding needs it): most
+    texts are attribute values with nothing to find, and their places are never read.
+    """
     suffix = path.suffix.lower()
     data = path.read_bytes()
     if suffix in (".html", ".htm"):
@@ -203,8 +210,17 @@ def _html(text: str) -> list[tuple[str, str]]:
     return parser.found
 
 
+#: Local names by qualified tag (a Word part has thousands of elements and a few dozen names).
+_LOCAL: dict[str, str] = {}
+
+
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = _LOCAL[tag] = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else str(tag)
+        if len(_LOCAL) > 10_000:
+            _LOCAL.clear()
+    return name
 
 
 def _xml(data: bytes, part: str, shared: list[str] | None = None) -> Iterator[tuple[str, str]]:
@@ -219,8 +235,10 @@ def _xml(data: bytes, part: str, shared: list[str] | None = None) -> Iterator[tu
     for element in tree.iter():
         name = _local(element.tag)
         for attr, value in element.attrib.items():
-            if value and _local(attr) not in GEOMETRY and not _local(attr).startswith("rsid"):
-                yield f"{prefix}<{name} {_local(attr)}>", value
+            if value:
+                local = _local(attr)
+                if local not in GEOMETRY and not local.startswith("rsid"):
+                    yield (prefix, "<", name, " ", local, ">"), value
         if name == "p" and element.tag.endswith("}p"):
             paragraphs += 1
             text = "".join(t.text or "" for t in element.iter() if _local(t.tag) in ("t", "instrText", "delText"))
