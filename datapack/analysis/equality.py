@@ -126,7 +126,7 @@ def population_by_group(population_mix: pd.DataFrame, facility_id: str, characte
 
 def disproportionality(incidents: pd.DataFrame, population_mix: pd.DataFrame, facility_id: str, category: str,
                        characteristic: str, threshold: float = THRESHOLD, conf: float = 0.95, min_count: int = 5,
-                       start: object = None, end: object = None) -> pd.DataFrame:
+                       start: object = None, end: object = None, population: dict | None = None) -> pd.DataFrame:
     """Per group: share of the facility's ``category`` incidents against share of the people held.
 
     Incidents (rows weighted by ``count`` when present) are matched to the
@@ -136,7 +136,9 @@ def disproportionality(incidents: pd.DataFrame, population_mix: pd.DataFrame, fa
     and the population is averaged over the same months. Incidents with the
     characteristic blank, or a value with no population figure, are left
     out of both sides; ``frame.attrs`` reports how many (``unrecorded``,
-    ``unmatched``) and the period.
+    ``unmatched``) and the period. ``population``, when given, keeps each
+    characteristic's :func:`population_by_group` for the period, so a caller
+    asking about several practices works each out once.
 
     Columns: ``group``, ``incidents``, ``incident_share`` and
     ``population_share`` (0-1), ``population`` (average held),
@@ -161,7 +163,10 @@ def disproportionality(incidents: pd.DataFrame, population_mix: pd.DataFrame, fa
     recorded = ~part[characteristic].map(is_blank)
     keys = part.loc[recorded, characteristic].map(normalise_label)
     counts = weight[recorded].groupby(keys).sum()
-    pop = population_by_group(population_mix, facility_id, characteristic, months)
+    found = None if population is None else population.get((characteristic, months[0], months[-1]))
+    pop = found if found is not None else population_by_group(population_mix, facility_id, characteristic, months)
+    if population is not None:
+        population[(characteristic, months[0], months[-1])] = pop
     matched = counts.reindex(pop["key"]).fillna(0.0).to_numpy()
     total_events, total_pop = matched.sum(), pop["population"].sum()
     rows = []

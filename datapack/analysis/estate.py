@@ -347,6 +347,7 @@ class EstateAnalysis:
                 # events, and counting them as such makes the interval far too narrow.
                 mine = (mine.dropna(subset=["person_ref"]).sort_values("occurred")
                         .drop_duplicates(["person_ref", "category"], keep="last").assign(count=1))
+            population: dict = {}  # each characteristic's people by group, worked out once for every practice
             for practice in EQUALITY_PRACTICES:
                 for characteristic in EQUALITY_CHARACTERISTICS:
                     if characteristic not in mine or mine[characteristic].isna().all():
@@ -355,7 +356,7 @@ class EstateAnalysis:
                         mine, context, facility_id, practice, characteristic,
                         threshold=self.settings.equality_threshold, min_count=self.control.min_people,
                         conf=self.equality_confidence,
-                        start=first.to_timestamp(), end=last.to_timestamp())
+                        start=first.to_timestamp(), end=last.to_timestamp(), population=population)
                     if not found.empty:
                         frames.append(found.assign(practice=practice, characteristic=characteristic,
                                                    total=found.attrs.get("total_incidents")))
