@@ -207,14 +207,17 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     if result.skipped:
         reporter.info(f"{len(result.skipped)} pack(s) unchanged, skipped (their context, templates and renderer "
                       "are as when they were written)")
-    if config.history and analysis is not None and not public_only:
+    if config.history and facilities is not None and not public_only:
+        notes.append("The build history was not recorded and the digest was not written again: they cover every "
+                     "facility, so build without --facility.")
+    if config.history and analysis is not None and facilities is None and not public_only:
         from datapack.history import HistoryError, digest, record_build, render_digest_html, render_digest_json
 
         try:
             with timings.stage("history and digest"):
                 db = config.resolve(config.history)
                 build_id = record_build(db, analysis, built_at, manifest(estate, built_at)["inputs"],
-                                        findings=findings)  # the packs' own; worked out there for the others
+                                        findings=findings)  # the packs' own (a failed pack's are worked out there)
                 found = digest(db, build_id)
                 writer.write_file("digest.html", render_digest_html(found, dirs).encode())
                 writer.write_file("digest.json", render_digest_json(found).encode())

@@ -196,3 +196,23 @@ def test_datapack_digest_prints_the_last_build_and_writes_the_files_when_asked(b
     off.write_text((builds["root"] / "datapack.yaml").read_text() + "\nhistory: null\n")
     result = CliRunner().invoke(cli, ["digest", "--config", str(off)])
     assert result.exit_code == 1 and "history is turned off" in result.output
+
+
+def test_a_build_of_one_facility_leaves_the_history_and_the_digest_as_they_were(tmp_path):
+    """The history and digest cover every facility, like the comparison: a build of some records nothing."""
+    from datapack.build import build
+
+    root = tmp_path / "demo"
+    generate(root, facilities=12, months=36)
+    first = _record(root, dt.datetime(2026, 10, 15, 9))
+    db = root / ".datapack-history.sqlite"
+    before = db.read_bytes()
+    out = tmp_path / "output"
+    result = build(load_config(root / "datapack.yaml"), facilities=["NGT"], output=out, formats=("html",),
+                   built_at=dt.datetime(2026, 10, 16, 9), jobs=1)
+    assert list(result.written) == ["NGT"] and not result.failed
+    assert db.read_bytes() == before  # no build recorded: the next full build compares with build `first`
+    with sqlite3.connect(db) as con:
+        assert [r[0] for r in con.execute("SELECT id FROM builds")] == [first]
+    assert not (out / "digest.html").exists() and not (out / "digest.json").exists()
+    assert any("build without --facility" in note and "history" in note for note in result.notes)
