@@ -158,22 +158,23 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     job = _Job(estate, analysis, control, built_at, dirs, tuple(formats), facility_context,
                renderer_sha256(dirs), previous, None if rebuild else kept_charts)
     public_wanted = facilities is None and analysis is not None and audience != "team"
-    made_public: list[dict[str, bytes] | None] = []
+    public = _PublicWork(public_jobs(estate, control, analysis, built_at, dirs, available_cores()
+                                     if jobs is None else jobs) if public_wanted else [])
 
     def make_public() -> None:
-        """The public outputs' files, from the analysis for a public audience (None when that analysis failed)."""
-        from datapack.estate_views.public import public_files
-
-        with timings.stage("public"):
-            public = analysis if analysis.control.settings.audience == "public" else \
-                _analyse(estate, control.for_audience("public"), built_at, result)
-            made_public.append(None if public is None else public_files(public, built_at, dirs))
+        """The public outputs' parts worked out here (not shared out to the pool with the packs)."""
+        if not public.parts:
+            with timings.stage("public"):
+                shared = analysis if analysis.control.settings.audience == "public" else \
+                    _analysis_or_problem(estate, public.jobs[0].control, built_at)
+                public.parts = [shared] if isinstance(shared, Problem) else \
+                    [public_part(part, shared) for part in public.jobs]
 
     charts_kept = 0
     with reporter.task("Building packs", len(wanted)) as step, timings.stage("packs"):
         # the public outputs are worked out here while the workers render the team's packs
         for fid, outcome in _render_all(job, wanted, jobs, executor, start_method,
-                                        meanwhile=make_public if public_wanted else None):
+                                        meanwhile=make_public if public_wanted else None, side=public):
             if isinstance(outcome, Problem):  # one facility's failure must not stop the others
                 result.failed[fid] = outcome.message
                 result.problems.append(outcome)
@@ -241,11 +242,14 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
         from datapack.estate_views.public import FOLDER
 
         with reporter.task("Writing the public outputs", 1) as step:
-            if not made_public:  # not worked out while packs were rendered (none were, or all in this process)
-                make_public()
-            if made_public[0] is not None:
+            make_public()  # when they were not worked out while packs were rendered
+            files = public.files(estate.config.project.body, built_at, dirs, timings)
+            if isinstance(files, Problem):
+                result.problems.append(files)
+                reporter.info(str(files))
+            else:
                 with timings.stage("write"):
-                    writer.write_folder(FOLDER, made_public[0])
+                    writer.write_folder(FOLDER, files)
             step("public")
     with timings.stage("index and manifest"):
         kept = _settle_packs(writer, slugs, result, every=facilities is None and not public_only)
@@ -479,21 +483,128 @@ def _name(estate: Estate, fid: str) -> str:
 
 def _analyse(estate: Estate, control: Control, built_at: dt.datetime, result: BuildResult):
     """The estate's analysis, or None (packs are then built without it) when it fails unexpectedly."""
+    analysis = _analysis_or_problem(estate, control, built_at)
+    if isinstance(analysis, Problem):
+        result.problems.append(analysis)
+        return None
+    return analysis
+
+
+def _analysis_or_problem(estate: Estate, control: Control, built_at: dt.datetime):
+    """The estate's analysis for ``control``'s audience, or the problem of its unexpected failure, located."""
     from datapack.analysis.estate import analyse
 
     try:
         return analyse(estate, control, as_of=built_at)
     except Exception as exc:
-        result.problems.append(failure(
+        return failure(
             "analysis-failed", "the analysis of the estate could not be completed", exc,
             "packs were built without indicators, control charts, comparisons or areas for enquiry; run "
             "'datapack validate', and report the failure with its location if no problem there explains it",
-            "analysis"))
-        return None
+            "analysis")
+
+
+@dataclass(frozen=True)
+class PublicJob:
+    """Some facilities' public outputs: what a process needs to work them out for itself.
+
+    The estate is sent without its identifiers (``Estate.identifiers`` stays in the build's
+    process, for the leak gate); the analysis for a public audience is worked out where the job
+    runs, once per process (:func:`public_part`).
+    """
+
+    estate: Estate
+    control: Control                 # for the public audience
+    built_at: dt.datetime
+    dirs: list
+    facilities: tuple[str, ...]
+    build: str = ""                  # this build's token: a process keeps one public analysis per build
+
+
+def public_jobs(estate: Estate, control: Control, analysis, built_at: dt.datetime, dirs: list,
+                parts: int) -> list[PublicJob]:
+    """The public outputs as ``parts`` jobs of neighbouring facilities in the register's order (at least one)."""
+    import copy
+    import uuid
+
+    from datapack.redaction.known import KnownIdentifiers
+
+    ids = tuple(str(f) for f in estate.facilities["facility_id"])
+    parts = max(1, min(parts, len(ids)))
+    sent = copy.copy(estate)
+    sent.identifiers = KnownIdentifiers()
+    public = analysis.control if analysis is not None and analysis.control.settings.audience == "public" \
+        else control.for_audience("public")
+    token = uuid.uuid4().hex
+    bounds = [len(ids) * i // parts for i in range(parts + 1)]
+    return [PublicJob(sent, public, built_at, dirs, ids[a:b], token) for a, b in zip(bounds, bounds[1:])]
+
+
+#: The public analysis of the build a process last worked for: (token, analysis), kept for its next part.
+_PUBLIC_ANALYSIS: list[tuple[str, object]] = []
+
+
+def public_part(job: PublicJob, analysis=None) -> tuple[dict[str, bytes], list[dict], dict] | Problem:
+    """One job's public files and summary contexts, with its wall and CPU seconds; or the problem.
+
+    ``analysis``, when given (in the build's own process), is the analysis for the public audience.
+    Otherwise (in a worker) it is worked out here, and kept for the next part of the same build.
+    """
+    from datapack.estate_views.public import facility_files
+
+    times: dict[str, tuple[float, float]] = {}
+    with clock(times, "public"):
+        if analysis is None:
+            held = dict(_PUBLIC_ANALYSIS)
+            analysis = held.get(job.build) or _analysis_or_problem(job.estate, job.control, job.built_at)
+            if isinstance(analysis, Problem):
+                return analysis
+            _PUBLIC_ANALYSIS[:] = [(job.build, analysis)]
+        facilities = None if len(job.facilities) == len(job.estate.facilities) else job.facilities
+        try:
+            files, summaries = facility_files(analysis, job.built_at, job.dirs, facilities)
+        except Exception as exc:
+            return failure("public-failed", "the public outputs were not written: a facility's public summary "
+                           "failed", exc, FAILED_PUBLIC, "public")
+    return files, summaries, times
+
+
+FAILED_PUBLIC = ("the team's packs were still written; run 'datapack validate', and report the failure with its "
+                 "location if no problem there explains it")
+
+
+@dataclass
+class _PublicWork:
+    """The public outputs as parts: sent to the pool beside the packs, or worked out in the build's process."""
+
+    jobs: list[PublicJob]
+    parts: list = field(default_factory=list)   # each job's public_part result, or its future, in order
+
+    def files(self, body: str, built_at: dt.datetime, dirs: list, timings: Timings) -> dict[str, bytes] | Problem:
+        """Every public file, the parts joined in order with the estate's; or the first part's problem."""
+        from datapack.estate_views.public import estate_files
+
+        files: dict[str, bytes] = {}
+        summaries: list[dict] = []
+        for part in self.parts:
+            if isinstance(part, concurrent.futures.Future):
+                try:
+                    part = part.result()
+                except Exception as exc:  # the worker died or could not be reached
+                    return failure("public-failed", "the public outputs were not written: a worker failed", exc,
+                                   FAILED_PUBLIC, "public")
+                for name, (wall, cpu) in part[2].items() if not isinstance(part, Problem) else ():
+                    timings.add(name, wall, cpu)  # a worker's seconds (those here are timed as they run)
+            if isinstance(part, Problem):
+                return part
+            files |= part[0]
+            summaries += part[1]
+        with timings.stage("public"):
+            return files | estate_files(summaries, built_at, body, dirs)
 
 
 def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, start_method: str | None = None,
-                meanwhile=None):
+                meanwhile=None, side: "_PublicWork | None" = None):
     """Each wanted facility's pack (or its problem), as each is done: contexts here, rendering in workers.
 
     Every context is worked out in this process, from the finished analysis; each render job
@@ -503,6 +614,11 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
     use) started by ``start_method`` (default :func:`default_start_method`). With one job, or one
     pack to render, everything runs here. The writing stays with the caller. ``meanwhile``, when
     given, is called here once every job has gone to the workers, while they render.
+
+    ``side``'s public jobs go to this build's own pool with the packs, each after an even share of
+    the contexts, so the workers work them out while this process works out contexts; their futures
+    are set as ``side.parts`` (then ``meanwhile`` is not called). They never go to an ``executor``
+    given (a Dask cluster's machines): the estate they carry holds the inputs' rows.
     """
     from datapack.render_job import FAILED_HINT, Templates, render_pack
 
@@ -520,9 +636,12 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
     own = executor is None
     if own:
         executor = process_pool(min(jobs, len(wanted)), start_method)
+    sent = side.jobs if own and side is not None else []
     try:
         waiting: dict[concurrent.futures.Future, _Pack] = {}
-        for fid in wanted:
+        for i, fid in enumerate(wanted):
+            while sent and len(side.parts) * len(wanted) <= i * len(sent):  # part k after k/n of the contexts
+                _send(executor, side, sent)
             made = _context(job, fid, templates)
             if isinstance(made, Problem):
                 yield fid, made
@@ -537,13 +656,24 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
             done = [f for f in waiting if f.done()]  # write what is ready while the next context is worked out
             for future in done:
                 yield _outcome(future, waiting.pop(future))
-        if meanwhile is not None:
+        while sent and len(side.parts) < len(sent):
+            _send(executor, side, sent)
+        if meanwhile is not None and not sent:
             meanwhile()
         for future in concurrent.futures.as_completed(list(waiting)):
             yield _outcome(future, waiting.pop(future))
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _send(executor: concurrent.futures.Executor, side: "_PublicWork", jobs: list["PublicJob"]) -> None:
+    """Send the next public job to the pool (its future, or the problem when the pool takes no more)."""
+    try:
+        side.parts.append(executor.submit(public_part, jobs[len(side.parts)]))
+    except Exception as exc:  # a pool broken by a worker's death takes no more jobs
+        side.parts.append(failure("public-failed", "the public outputs were not written: their job could not "
+                                  "be started", exc, FAILED_PUBLIC, "public"))
 
 
 def _outcome(future: concurrent.futures.Future, pack: _Pack) -> tuple[str, object]:

@@ -222,3 +222,32 @@ def test_build_for_a_public_audience_writes_only_the_public_outputs_and_the_inde
     assert not (out / "ksm").exists() and not (out / "comparison.html").exists()
     assert 'href="public/index.html"' in (out / "index.html").read_text(encoding="utf-8")
     assert "0 finding(s)" in (out / "leak-gate.txt").read_text(encoding="utf-8")
+
+
+def test_the_public_outputs_worked_out_in_parts_by_other_processes_are_the_same_files(
+        public, demo_estate, demo_public_analysis_at):
+    """A build shares the public outputs out to its pool (datapack.build.public_jobs): the parts, each
+    sent as a worker gets it (pickled, without the inputs' identifiers), join into the same files."""
+    import pickle
+
+    from datapack import build
+    from datapack.disclosure import Control
+    from datapack.timings import Timings
+
+    analysis = demo_public_analysis_at(BUILT)
+    jobs = build.public_jobs(demo_estate, Control(demo_estate.config.disclosure), analysis, BUILT, None, 3)
+    assert [len(job.facilities) for job in jobs] == [4, 4, 4]
+    assert sum((job.facilities for job in jobs), ()) == tuple(demo_estate.facilities["facility_id"])
+    assert demo_estate.identifiers.counts() and not jobs[0].estate.identifiers.counts()  # they stay here
+    sent = [pickle.loads(pickle.dumps(job)) for job in jobs]
+    try:
+        parts = [build.public_part(job) for job in sent]  # a worker works out the public analysis itself,
+        assert len(build._PUBLIC_ANALYSIS) == 1  # once for the build's parts
+    finally:
+        build._PUBLIC_ANALYSIS.clear()
+    assert all(part[2]["public"][1] > 0 for part in parts)  # each part's CPU seconds, for the timings
+    files = build._PublicWork(jobs, parts).files(demo_estate.config.project.body, BUILT, None, Timings())
+    written = {p.name: p.read_bytes() for p in public.iterdir()}
+    assert sorted(files) == sorted(written)
+    differ = [name for name in files if files[name] != written[name]]
+    assert not differ

@@ -25,17 +25,6 @@ import datapack
 FOLDER = "public"
 
 
-def public_contexts(analysis: Any, built_at: dt.datetime,
-                    facilities: Iterable[str] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Each facility's public summary context and the estate's, from the analysis for a public audience."""
-    from datapack.analysis.public import estate_summary, summary_context
-
-    estate = analysis.estate
-    wanted = [str(f) for f in (facilities if facilities is not None else estate.facilities["facility_id"])]
-    summaries = [summary_context(estate, fid, analysis.control, built_at, analysis) for fid in wanted]
-    return summaries, estate_summary(summaries, built_at, estate.config.project.body)
-
-
 def _env(template_dirs: Iterable[Path] | None):
     from datapack.render.html import environment
 
@@ -184,16 +173,37 @@ def render_estate_docx(ctx: dict[str, Any]) -> bytes:
 def public_files(analysis: Any, built_at: dt.datetime, template_dirs: Iterable[Path] | None = None,
                  facilities: Iterable[str] | None = None) -> dict[str, bytes]:
     """Every public output, name -> bytes (the folder :data:`FOLDER`)."""
-    from datapack.analysis.public import easy_read
+    files, summaries = facility_files(analysis, built_at, template_dirs, facilities)
+    return files | estate_files(summaries, built_at, analysis.estate.config.project.body, template_dirs)
 
-    summaries, estate = public_contexts(analysis, built_at, facilities)
+
+def facility_files(analysis: Any, built_at: dt.datetime, template_dirs: Iterable[Path] | None = None,
+                   facilities: Iterable[str] | None = None) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    """Each facility's public files (name -> bytes), and their summary contexts, for :func:`estate_files`.
+
+    Each facility's summary is worked out on its own, so the facilities can be shared out between
+    processes and the parts joined, in the register's order, into the same files.
+    """
+    from datapack.analysis.public import easy_read, summary_context
+
+    estate = analysis.estate
+    wanted = [str(f) for f in (facilities if facilities is not None else estate.facilities["facility_id"])]
+    summaries = [summary_context(estate, fid, analysis.control, built_at, analysis) for fid in wanted]
     files: dict[str, bytes] = {}
     for ctx in summaries:
         slug = ctx["facility"]["slug"]
         files[f"{slug}-summary.html"] = render_summary_html(ctx, template_dirs).encode()
         files[f"{slug}-summary.docx"] = render_summary_docx(ctx)
         files[f"{slug}-easy-read.html"] = render_easy_read_html(easy_read(ctx), template_dirs).encode()
-    files["estate-summary.html"] = render_estate_html(estate, template_dirs).encode()
-    files["estate-summary.docx"] = render_estate_docx(estate)
-    files["index.html"] = render_index_html(estate, template_dirs).encode()
-    return files
+    return files, summaries
+
+
+def estate_files(summaries: list[dict[str, Any]], built_at: dt.datetime, body: str,
+                 template_dirs: Iterable[Path] | None = None) -> dict[str, bytes]:
+    """The estate's public summary and the index, from every facility's summary context."""
+    from datapack.analysis.public import estate_summary
+
+    estate = estate_summary(summaries, built_at, body)
+    return {"estate-summary.html": render_estate_html(estate, template_dirs).encode(),
+            "estate-summary.docx": render_estate_docx(estate),
+            "index.html": render_index_html(estate, template_dirs).encode()}

@@ -129,4 +129,6 @@ class KnownIdentifiers:
         return self
 
     def __reduce_ex__(self, protocol):
+        if not self._kinds:  # an empty set holds nothing (an estate sent to a worker carries one)
+            return (KnownIdentifiers, ())
         raise TypeError("KnownIdentifiers are kept in memory only and cannot be pickled")
