@@ -64,14 +64,6 @@ def run_scenario(name: str, root: Path, jobs: int | None) -> dict:
     start = time.perf_counter()
     result = build(config, wanted, output, None, FORMATS, None, jobs)
     timings = result.timings
-    if wanted is None and result.analysis is not None:  # the visit programme, as `datapack schedule` writes it
-        from datapack.build_time import build_time
-        from datapack.estate_views.outputs import write_schedule
-        from datapack.output_dir import open_output
-        from datapack.render import default_template_dirs
-
-        with timings.stage("schedule"), open_output(output, config.base_dir) as writer:
-            write_schedule(result.analysis, writer, build_time(result.estate), default_template_dirs())
     wall = time.perf_counter() - start
     rows = {table: len(frame) for table, frame in result.estate.tables.items() if len(frame)}
     return {"scenario": name, "wall": round(wall, 2), **_usage(), **timings.to_dict(),

@@ -149,7 +149,6 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
         step("done")
     result.analysis = analysis
     dirs = template_dirs(config.resolve(config.templates) if config.templates else None)
-    enquiry_counts: dict[str, dict[str, int]] = {}
     findings: dict[str, list] = {}
     from datapack.cache import KeptCharts, renderer_sha256
 
@@ -161,9 +160,32 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
     public = _PublicWork(public_jobs(estate, control, analysis, built_at, dirs, available_cores()
                                      if jobs is None else jobs) if public_wanted else [])
 
+    views_wanted = facilities is None and analysis is not None and not public_only
+    views: dict[str, bytes] = {}  # the comparison's and the schedule's files, made before they are written
+    counted: dict[str, dict[str, int]] = {}  # facility id -> its areas for enquiry by severity, from its context
+
+    def make_views() -> None:
+        """The comparison and the schedule (they need every facility's context: all are worked out by now)."""
+        from datapack.estate_views.outputs import comparison_files, schedule_files
+        from datapack.estate_views.schedule import schedule
+
+        if views or not views_wanted:
+            return
+        with timings.stage("comparison"):
+            priorities = schedule(analysis)  # once, for the comparison's priority column and the schedule
+            views.update(comparison_files(analysis, built_at, dirs, tuple(formats) + ("json",), priorities,
+                                          enquiry=counted))
+        with timings.stage("schedule"):
+            views.update(schedule_files(analysis, built_at, dirs, priorities))
+
+    def meanwhile() -> None:
+        """Called once every context is worked out, while the workers render."""
+        make_public()
+        make_views()
+
     def make_public() -> None:
         """The public outputs' parts worked out here (not shared out to the pool with the packs)."""
-        if not public.parts:
+        if public_wanted and not public.parts:
             with timings.stage("public"):
                 shared = analysis if analysis.control.settings.audience == "public" else \
                     _analysis_or_problem(estate, public.jobs[0].control, built_at)
@@ -172,9 +194,9 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
 
     charts_kept = 0
     with reporter.task("Building packs", len(wanted)) as step, timings.stage("packs"):
-        # the public outputs are worked out here while the workers render the team's packs
-        for fid, outcome in _render_all(job, wanted, jobs, executor, start_method,
-                                        meanwhile=make_public if public_wanted else None, side=public):
+        # the public outputs go to the workers with the packs; the comparison is made here while they render
+        for fid, outcome in _render_all(job, wanted, jobs, executor, start_method, meanwhile=meanwhile,
+                                        side=public, counted=counted):
             if isinstance(outcome, Problem):  # one facility's failure must not stop the others
                 result.failed[fid] = outcome.message
                 result.problems.append(outcome)
@@ -183,7 +205,7 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                 timings.add_pack(outcome.times)
                 keep_drawn(kept_charts, outcome)
                 charts_kept += len(outcome.kept)
-                enquiry_counts[fid], findings[fid] = outcome.counts, outcome.findings
+                findings[fid] = outcome.findings
                 try:
                     with timings.stage("write"):
                         result.written[fid] = _write_pack(writer, slugs[fid], outcome)
@@ -199,7 +221,6 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                           "and drawing code)")
         kept_charts.prune()
     order = {fid: i for i, fid in enumerate(wanted)}  # packs come back as they are done; read them in order
-    enquiry_counts = dict(sorted(enquiry_counts.items(), key=lambda kv: order[kv[0]]))
     findings = dict(sorted(findings.items(), key=lambda kv: order[kv[0]]))
     result.written = dict(sorted(result.written.items(), key=lambda kv: order[kv[0]]))
     result.skipped.sort(key=order.__getitem__)
@@ -224,17 +245,15 @@ def _build(config: Config, facilities: list[str] | None, writer: Writer, reporte
                 writer.write_file("digest.json", render_digest_json(found).encode())
         except HistoryError as exc:
             notes.append(str(exc))
-    if facilities is None and analysis is not None and not public_only:  # the estate views need every facility
-        from datapack.estate_views.outputs import write_comparison, write_schedule
-        from datapack.estate_views.schedule import schedule
-
-        with reporter.task("Comparing facilities", 2) as step, timings.stage("comparison"):
-            priorities = schedule(analysis)  # once, for the comparison's priority column and the schedule
-            write_comparison(analysis, writer, built_at, dirs, formats=tuple(formats) + ("json",),
-                             priorities=priorities, enquiry=enquiry_counts)
-            step("comparison")
-            write_schedule(analysis, writer, built_at, dirs, priorities=priorities)
-            step("schedule")
+    if views_wanted:  # the estate views need every facility
+        with reporter.task("Comparing facilities", 2) as step:
+            make_views()  # when not made while packs were rendered
+            for view in ("comparison", "schedule"):
+                with timings.stage("write"):
+                    for name, data in views.items():
+                        if name.startswith(f"{view}."):
+                            writer.write_file(name, data)
+                step(view)
     if facilities is not None and audience == "public":
         notes.append("No public outputs were written: the estate summary needs every facility, so build "
                      "without --facility.")
@@ -604,7 +623,7 @@ class _PublicWork:
 
 
 def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, start_method: str | None = None,
-                meanwhile=None, side: "_PublicWork | None" = None):
+                meanwhile=None, side: "_PublicWork | None" = None, counted: dict | None = None):
     """Each wanted facility's pack (or its problem), as each is done: contexts here, rendering in workers.
 
     Every context is worked out in this process, from the finished analysis; each render job
@@ -617,8 +636,9 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
 
     ``side``'s public jobs go to this build's own pool with the packs, each after an even share of
     the contexts, so the workers work them out while this process works out contexts; their futures
-    are set as ``side.parts`` (then ``meanwhile`` is not called). They never go to an ``executor``
-    given (a Dask cluster's machines): the estate they carry holds the inputs' rows.
+    are set as ``side.parts``. They never go to an ``executor`` given (a Dask cluster's machines):
+    the estate they carry holds the inputs' rows. ``counted``, when given, gets each facility's
+    areas for enquiry by severity as its context is worked out (before its pack is rendered).
     """
     from datapack.render_job import FAILED_HINT, Templates, render_pack
 
@@ -626,7 +646,7 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
     jobs = jobs or available_cores()
     if executor is None and (jobs <= 1 or len(wanted) <= 1):
         for fid in wanted:
-            made = _context(job, fid, templates)
+            made = _counted(_context(job, fid, templates), fid, counted)
             if isinstance(made, Problem):
                 yield fid, made
                 continue
@@ -635,14 +655,14 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
         return
     own = executor is None
     if own:
-        executor = process_pool(min(jobs, len(wanted)), start_method)
+        executor = _LazyPool(min(jobs, len(wanted)), start_method)
     sent = side.jobs if own and side is not None else []
     try:
         waiting: dict[concurrent.futures.Future, _Pack] = {}
         for i, fid in enumerate(wanted):
             while sent and len(side.parts) * len(wanted) <= i * len(sent):  # part k after k/n of the contexts
                 _send(executor, side, sent)
-            made = _context(job, fid, templates)
+            made = _counted(_context(job, fid, templates), fid, counted)
             if isinstance(made, Problem):
                 yield fid, made
             elif made[1] is None:
@@ -658,13 +678,20 @@ def _render_all(job: _Job, wanted: list[str], jobs: int | None, executor=None, s
                 yield _outcome(future, waiting.pop(future))
         while sent and len(side.parts) < len(sent):
             _send(executor, side, sent)
-        if meanwhile is not None and not sent:
+        if meanwhile is not None:
             meanwhile()
         for future in concurrent.futures.as_completed(list(waiting)):
             yield _outcome(future, waiting.pop(future))
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _counted(made, fid: str, counted: dict | None):
+    """A context as :func:`_context` made it, its areas for enquiry by severity noted in ``counted``."""
+    if counted is not None and not isinstance(made, Problem):
+        counted[fid] = made[0].counts
+    return made
 
 
 def _send(executor: concurrent.futures.Executor, side: "_PublicWork", jobs: list["PublicJob"]) -> None:
@@ -732,6 +759,23 @@ def default_start_method() -> str:
             and "fork" in methods:
         return "fork"  # a program read from standard input ('python -'): a new worker could not load it again
     return "forkserver" if "forkserver" in methods else "spawn"
+
+
+class _LazyPool:
+    """A process pool started when the first job is sent to it: a build whose packs are all unchanged starts none."""
+
+    def __init__(self, workers: int, start_method: str | None) -> None:
+        self.workers, self.start_method = workers, start_method
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def submit(self, fn, /, *args) -> concurrent.futures.Future:
+        if self.pool is None:
+            self.pool = process_pool(self.workers, self.start_method)
+        return self.pool.submit(fn, *args)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def process_pool(workers: int, start_method: str | None = None) -> concurrent.futures.ProcessPoolExecutor:

@@ -98,3 +98,17 @@ def test_rebuild_renders_every_pack_again_and_gives_the_same_bytes(tmp_path):
     assert forced.skipped == [] and forced.timings.counts["rendered"] == 3
     assert _files(output) == before  # rendered again from the same inputs: the same bytes
     assert sorted(forced.written) == sorted(first.written)
+
+
+def test_a_rebuild_with_every_pack_unchanged_starts_no_worker_processes(tmp_path, monkeypatch):
+    import datapack.build as building
+
+    path = _project(tmp_path)
+    output = tmp_path / "out"
+    started = []
+    real = building.process_pool
+    monkeypatch.setattr(building, "process_pool", lambda *args: started.append(args) or real(*args))
+    first = build(load_config(path), None, output, None, ("html",), BUILT_AT, 2, audience="team")
+    assert first.skipped == [] and len(started) == 1  # the packs are rendered by a pool of two
+    again = build(load_config(path), None, output, None, ("html",), BUILT_AT, 2, audience="team")
+    assert sorted(again.skipped) == sorted(first.written) and len(started) == 1  # none started: nothing to render

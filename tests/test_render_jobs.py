@@ -235,3 +235,29 @@ def test_the_word_pack_renders_while_something_still_holds_docxtpls_parse_of_its
     job, dirs = qlc_job
     made = docx.Document(io.BytesIO(render_docx(job.context, facility_charts(job.context), dirs)))
     assert held and len(made.tables) >= 3
+
+
+def test_a_whole_build_shared_out_to_spawned_workers_writes_every_file_a_build_here_writes(tmp_path):
+    """The public outputs go to the pool in parts and the comparison is made while the workers render:
+    every file, packs, public outputs, comparison, schedule, index and manifest, is the same bytes."""
+    from corpus.project import FACILITIES, write_project
+    from datapack.build import build
+    from datapack.config import load_config
+
+    config = load_config(write_project(tmp_path / "project"))
+
+    def every_file(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+                if p.is_file() and p.name != ".datapack-lock"}
+
+    here = build(config, None, tmp_path / "here", formats=("html", "xlsx"), built_at=BUILT_AT, jobs=1)
+    spawned = build(config, None, tmp_path / "spawned", formats=("html", "xlsx"), built_at=BUILT_AT, jobs=2,
+                    start_method="spawn")
+    assert not here.failed and not spawned.failed and len(here.written) == len(FACILITIES)
+    mine = every_file(tmp_path / "here")
+    assert {"comparison.html", "comparison.json", "schedule.xlsx", "public/estate-summary.html", "index.html"} \
+        <= set(mine)
+    theirs = every_file(tmp_path / "spawned")
+    assert sorted(theirs) == sorted(mine)
+    assert [name for name in mine if theirs[name] != mine[name]] == []
+    assert spawned.timings.stages["public"]["cpu"] > 0  # the workers' seconds, sent back with their parts
