@@ -17,6 +17,7 @@ import pandas as pd
 from datapack.analysis import comparison, equality, moments, signals, survey_stats
 from datapack.analysis.counts import published_sources
 from datapack.analysis.enquiry import MasterList, load_master_list
+from datapack.analysis.facility_rows import rows_of
 from datapack.analysis.indicators import IndicatorResults, basis_of, compute
 from datapack.analysis.spc import SpcSettings
 from datapack.analysis.text import clean
@@ -77,7 +78,7 @@ class EstateAnalysis:
         return Control(settings)
 
     def basis(self, facility_id: str) -> str:
-        row = self.results.periods[self.results.periods["facility_id"] == facility_id]
+        row = rows_of(self.results.periods, facility_id)
         if not row.empty:
             return str(row["basis"].iloc[0])
         return str(basis_of(self.estate.facilities).get(facility_id, "population"))
@@ -121,7 +122,7 @@ class EstateAnalysis:
         def compute():
             from datapack.analysis import incidents, pack_audit, population
 
-            own = {t: self.estate.table(t)[self.estate.table(t)["facility_id"] == facility_id]
+            own = {t: rows_of(self.estate.table(t), facility_id)
                    for t in ("incidents", "population")}
             public = published_sources(self.estate.config)
             events = own["incidents"]
@@ -182,27 +183,27 @@ class EstateAnalysis:
         if ind.kind == "crowding":
             return [False] * len(result.periods)
         series = self.results.series
-        rows = series[(series["facility_id"] == facility_id) & (series["indicator"] == indicator)]
+        rows = rows_of(series, facility_id).pipe(lambda own: own[own["indicator"] == indicator])
         counts = dict(zip(rows["month"].astype(str), rows["count"]))
         return hidden_points(self, ind, result.periods, counts, table, facility_id)
 
     def latest_month(self, facility_id: str, indicator: str) -> str | None:
-        part = self.results.series[(self.results.series["facility_id"] == facility_id)
-                                   & (self.results.series["indicator"] == indicator)].dropna(subset=["count"])
+        part = rows_of(self.results.series, facility_id).pipe(
+            lambda own: own[own["indicator"] == indicator]).dropna(subset=["count"])
         return str(part["month"].max()) if not part.empty else None
 
     def latest_event(self, facility_id: str, categories: tuple[str, ...],
                      subcategories: tuple[str, ...] = ()) -> str | None:
         """Month (YYYY-MM) of the latest incident of these kinds at the facility."""
         incidents = self.estate.table("incidents")
-        rows = incidents[(incidents["facility_id"] == facility_id) & incidents["category"].isin(categories)]
+        rows = rows_of(incidents, facility_id).pipe(lambda own: own[own["category"].isin(categories)])
         if subcategories:
             rows = rows[rows["subcategory"].isin(subcategories)]
         return None if rows.empty else str(rows["occurred"].max().to_period("M"))
 
     def recommendations(self, facility_id: str) -> pd.DataFrame:
         recs = self.estate.table("recommendations")
-        return recs[recs["facility_id"] == facility_id]
+        return rows_of(recs, facility_id)
 
     def codebook(self) -> dict[tuple[str, str], dict[str, Any]]:
         """Survey questions by (survey, question): text, theme, positive answers."""
@@ -339,9 +340,9 @@ class EstateAnalysis:
         windows = self.results.windows
         if windows is not None and not context.empty and not incidents.empty:
             first, last = windows.span("last")
-            mine = incidents[incidents["facility_id"] == facility_id]
+            mine = rows_of(incidents, facility_id)
             # the facility's own population mix, found once, not once per practice and characteristic
-            context = context[context["facility_id"].astype(str) == str(facility_id)]
+            context = rows_of(context, facility_id)
             if mine["person_ref"].notna().any():
                 # One row a person and practice: repeat incidents by one person are not independent
                 # events, and counting them as such makes the interval far too narrow.

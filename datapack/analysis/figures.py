@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from datapack.analysis import counts
+from datapack.analysis.facility_rows import rows_of
 from datapack.analysis.indicators import window_figures
 from datapack.analysis.text import figure, no_data
 from datapack.disclosure import Control, Shown
@@ -154,7 +155,7 @@ def trend_rows(a: Any, fid: str, ind: Any) -> list[dict[str, Any]]:
     trends = a.results.trends
     if trends.empty:
         return []
-    mine = trends[(trends["facility_id"] == fid) & (trends["indicator"] == ind.id)]
+    mine = rows_of(trends, fid).pipe(lambda own: own[own["indicator"] == ind.id])
     control = a.published_control if not mine.empty and mine["published"].all() else a.control
     rows = []
     for row in mine.sort_values("first").to_dict("records"):
@@ -207,8 +208,8 @@ def before_window(a: Any, fid: str, ind: Any, visit_start: Any) -> tuple[pd.Peri
     if last >= a.results.windows.span("last")[0]:  # the visit is inside the last window: nothing to compare
         return None
     series = a.results.series
-    part = series[(series["facility_id"] == fid) & (series["indicator"] == ind.id)
-                  & (series["month"] >= first) & (series["month"] <= last)]
+    own = rows_of(series, fid)
+    part = own[(own["indicator"] == ind.id) & (own["month"] >= first) & (own["month"] <= last)]
     if len(part) < months or part["count"].isna().any():
         return None
     return first, last
@@ -229,8 +230,8 @@ def before_visit(a: Any, fid: str, ind: Any, visit_start: Any) -> dict[str, Any]
     first, last = window
     months = window_months(a, ind.id)
     series = a.results.series
-    part = series[(series["facility_id"] == fid) & (series["indicator"] == ind.id)
-                  & (series["month"] >= first) & (series["month"] <= last)]
+    own = rows_of(series, fid)
+    part = own[(own["indicator"] == ind.id) & (own["month"] >= first) & (own["month"] <= last)]
     basis = a.basis(fid)
     count, base = window_figures(part, pd.Series({fid: basis}))
     then = rate_of(a.control_for(fid, ind.id), count.get(fid), base.get(fid), scale=ind.scale, basis=basis,

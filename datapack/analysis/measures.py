@@ -22,7 +22,7 @@ Both come from the ``context`` table, worked out once here and only placed by th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -136,6 +136,22 @@ def measure_value(rows: pd.DataFrame, summed: bool, at: pd.Timestamp | None = No
     return float(window["_value"].sum()), window["_when"].min(), last
 
 
+def peer_values(estate_context: pd.DataFrame) -> Callable[[str, Any], tuple | None]:
+    """``value(facility_id, measure)``: a facility's :func:`measure_value` from the estate's context rows,
+    each facility's and measure's worked out once."""
+    by_facility = {str(fid): rows for fid, rows in estate_context.groupby(
+        estate_context["facility_id"].astype(str), sort=False)} if "facility_id" in estate_context else {}
+    found: dict[tuple[str, str], tuple | None] = {}
+
+    def value(facility_id: str, measure: Any) -> tuple | None:
+        key = (str(facility_id), measure.id)
+        if key not in found:
+            rows = by_facility.get(key[0])
+            found[key] = None if rows is None else measure_value(_rows_for(rows, measure.factors), measure.summed)
+        return found[key]
+    return value
+
+
 def _text(value: float, unit: str) -> str:
     if unit == "percent":
         return f"{value:.0f}%"
@@ -146,8 +162,16 @@ def _text(value: float, unit: str) -> str:
 
 def measures_section(context: pd.DataFrame, estate_context: pd.DataFrame, facility_id: str, same_type: list[str],
                      definitions: Any, framework: str | None, control: Control, min_peers: int,
-                     population_months: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """The ``measures`` key: each measure held for the facility (docs/context.md)."""
+                     population_months: pd.DataFrame | None = None,
+                     peer_value: Callable[[str, Any], tuple | None] | None = None) -> list[dict[str, Any]]:
+    """The ``measures`` key: each measure held for the facility (docs/context.md).
+
+    ``peer_value(facility_id, measure)``, when given, is another facility's :func:`measure_value`
+    (the estate's analysis works each out once, for every facility's pack that compares with it);
+    otherwise it is worked out here from ``estate_context``.
+    """
+    if peer_value is None:
+        peer_value = peer_values(estate_context)
     out = []
     for measure in definitions.measures:
         rows = _rows_for(context, measure.factors)
@@ -160,8 +184,7 @@ def measures_section(context: pd.DataFrame, estate_context: pd.DataFrame, facili
         then = measure_value(rows, measure.summed, at=last - pd.DateOffset(months=12))
         peers = []
         for other in same_type:
-            theirs = measure_value(_rows_for(estate_context[estate_context["facility_id"].astype(str) == other],
-                                             measure.factors), measure.summed)
+            theirs = peer_value(other, measure)
             if theirs is not None:
                 peers.append(theirs[0])
         row = {"id": measure.id, "label": measure.label, "unit": measure.unit,

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from datapack.analysis.facility_rows import rows_of
 from datapack.disclosure import at_most, equal, protect
 
 PERIODS = ("last", "prev", "quarter")
@@ -88,7 +89,7 @@ def audit(analysis: Any, facility_id: str, table: dict[str, Any], counts: pd.Dat
                     f.relations.append(equal(k, atoms))
                 in_block[c].append(k)
     series = analysis.results.series
-    mine = series[series["facility_id"] == facility_id]
+    mine = rows_of(series, facility_id)
     for ind in analysis.definitions.indicators:
         if ind.kind != "incidents" or ind.unit in ("hours", "percent") or analysis.published(facility_id, ind.id):
             continue

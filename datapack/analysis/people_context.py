@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from datapack.analysis.facility_rows import rows_of
 from datapack.analysis.redact import comments_for_pack
 from datapack.analysis.text import CATEGORY_LABELS, figure
 
@@ -164,7 +165,7 @@ def survey_groups_section(analysis: Any, facility_id: str) -> list[dict[str, Any
     out = []
     for survey in analysis.surveys(facility_id):
         wave, _ = analysis.latest_wave(facility_id, survey)
-        mine = responses[(responses["facility_id"] == facility_id) & (responses["survey"] == survey)]
+        mine = rows_of(responses, facility_id).pipe(lambda own: own[own["survey"] == survey])
         for characteristic in BREAKDOWN_BY:
             if characteristic not in mine or mine[characteristic].isna().all():
                 continue

@@ -21,6 +21,7 @@ import pandas as pd
 
 import datapack
 from datapack.analysis import deaths, followup, glance, held, incidents, measures, population, provenance, surveys
+from datapack.analysis.facility_rows import rows_of
 from datapack.analysis.text import (TYPE_LABELS, built_label, clean, date_label, figure, month_end_label, month_key,
                                     month_label, no_data, slug)
 from datapack.disclosure import Control
@@ -51,7 +52,7 @@ def _frames(estate, facility_id: str) -> dict[str, pd.DataFrame]:
     frames = {}
     for name in _FACILITY_TABLES:
         table = estate.table(name)
-        frames[name] = table[table["facility_id"].astype(str) == facility_id] if "facility_id" in table else table
+        frames[name] = rows_of(table, facility_id) if "facility_id" in table else table
     return frames
 
 
@@ -188,8 +189,7 @@ def _analysis_keys(analysis: Any, facility_id: str, inc: dict[str, Any]) -> dict
         "culture": pc.culture_section(analysis, facility_id),
         "survey_groups": pc.survey_groups_section(analysis, facility_id),
         "followup_progress": followup.progress_section(analysis.recommendations(facility_id),
-                                                      analysis.estate.table("visits").pipe(
-                                                          lambda v: v[v["facility_id"] == facility_id]),
+                                                      rows_of(analysis.estate.table("visits"), facility_id),
                                                       analysis.control, analysis.as_of.to_pydatetime()),
         "framework": _framework(analysis, facility_id),
         "measures": _measures(analysis, facility_id),
@@ -273,9 +273,10 @@ def _measures(analysis: Any, facility_id: str) -> list[dict[str, Any]]:
     same_type = [f for f in kinds.index[kinds == kinds.get(facility_id)] if f != facility_id]
     pop = analysis.estate.table("population")
     return measures.measures_section(
-        context[context["facility_id"].astype(str) == facility_id], context, facility_id, same_type,
+        rows_of(context, facility_id), context, facility_id, same_type,
         analysis.definitions, analysis.framework_id(facility_id), analysis.control, analysis.settings.min_peers,
-        population.monthly(pop[pop["facility_id"].astype(str) == facility_id]))
+        population.monthly(rows_of(pop, facility_id)),
+        peer_value=analysis._remember(("measure values",), lambda: measures.peer_values(context)))
 
 
 def _framework(analysis: Any, facility_id: str) -> dict[str, Any]:
